@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot a test kernel, collect KUnit KTAP and in-guest results, and judge.
+
+  check.py boot --variant y --kernel BZIMAGE --out build/results-y.json
+  check.py host --name NAME --out build/results-host.json -- CMD...
+  check.py summary build/results-*.json
+
+Any oops, BUG, WARN, KASAN/KCSAN/UBSAN/kmemleak/lockdep report, panic, hang
+or timeout in a guest is a failed test of its own.  "summary" prints a
+per-suite table and ends with the line "N passed, N failed".
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Kernel reports that fail the run, whatever the tests said.
+BAD = [
+    (re.compile(r"\bBUG: "), "BUG"),
+    (re.compile(r"WARNING: (CPU|at|suspicious|possible)"), "WARN"),
+    (re.compile(r"------------\[ cut here \]------------"), "WARN"),
+    (re.compile(r"\bOops\b|general protection fault"), "oops"),
+    (re.compile(r"KASAN: |KCSAN: |UBSAN: "), "sanitizer"),
+    (re.compile(r"kmemleak: \d+ new suspected memory leaks"), "kmemleak"),
+    (re.compile(r"possible (circular|recursive) locking|inconsistent lock state|"
+                r"DEBUG_LOCKS_WARN_ON|lockdep"), "lockdep"),
+    (re.compile(r"Kernel panic"), "panic"),
+    (re.compile(r"soft lockup|hung_task|blocked for more than|rcu_\w+ detected stalls|"
+                r"RCU Stall|self-detected stall"), "hang"),
+    (re.compile(r"ODEBUG: "), "debugobjects"),
+]
+# Lines that match BAD but are not reports.
+BENIGN = [
+    re.compile(r"lockdep (is turned off|self-tests|: debug)|Lock dependency validator"),
+    re.compile(r"KASAN: (vmalloc|initialized|Generic)|kasan: KernelAddressSanitizer initialized"),
+    re.compile(r"kmemleak: Kernel memory leak detector"),
+    re.compile(r"hung_task.*(init|timeout)", re.I),
+]
+
+TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+KTAP_SUBTEST = re.compile(r"^(\s*)# Subtest: (\S+)")
+KTAP_RESULT = re.compile(r"^(\s*)(not ok|ok) \d+ (\S+)(?:\s+#\s*(SKIP|skip)(.*))?")
+GUEST = re.compile(r"GUEST: (ok|not ok|skip) (\S+)(?: - (.*))?")
+
+
+def parse(log, variant, expect_suites):
+    results = []  # (suite, name, status, detail)
+    suite_at = {}
+    done = False
+    reports = []
+    for raw in log.splitlines():
+        line = TS.sub("", raw.rstrip("\r"))
+        m = KTAP_SUBTEST.match(line)
+        if m:
+            suite_at[len(m.group(1))] = m.group(2)
+            continue
+        m = KTAP_RESULT.match(line)
+        # Test cases sit one level (4 spaces) inside their suite, whose
+        # "# Subtest:" line has the same indentation; deeper lines are the
+        # parameters of a parameterised case, which counts once.
+        if m and len(m.group(1)) == 4 and 4 in suite_at:
+            status = "skip" if m.group(4) else ("pass" if m.group(2) == "ok" else "fail")
+            results.append(("kunit/" + suite_at[4], m.group(3), status, (m.group(5) or "").strip()))
+            continue
+        m = GUEST.search(line)
+        if m:
+            status = {"ok": "pass", "not ok": "fail", "skip": "skip"}[m.group(1)]
+            suite, _, name = m.group(2).rpartition("/")
+            results.append(("guest-%s/%s" % (variant, suite or "misc"), name, status, m.group(3) or ""))
+            continue
+        if "GUEST: done" in line:
+            done = True
+            continue
+        if any(b.search(line) for b in BENIGN):
+            continue
+        for rx, kind in BAD:
+            if rx.search(line):
+                reports.append((kind, line.strip()[:160]))
+                break
+    # A report fails the run: one failed test per kind, with its first line.
+    seen = set()
+    for kind, first in reports:
+        if kind not in seen:
+            seen.add(kind)
+            n = sum(1 for k, _ in reports if k == kind)
+            results.append(("kernel-%s" % variant, "no-%s-report" % kind, "fail",
+                            "%d line(s), first: %s" % (n, first)))
+    if not reports:
+        results.append(("kernel-%s" % variant, "no-kernel-reports", "pass", ""))
+    results.append(("kernel-%s" % variant, "guest-completed", "pass" if done else "fail",
+                    "" if done else "the guest did not finish (crash, hang or timeout)"))
+    ran = {r[0][len("kunit/"):] for r in results if r[0].startswith("kunit/")}
+    for s in expect_suites:
+        results.append(("kernel-%s" % variant, "kunit-suite-ran/" + s,
+                        "pass" if s in ran else "fail",
+                        "" if s in ran else "suite missing from the KTAP output"))
+    return results
+
+
+def cmd_boot(a):
+    log_path = a.out.replace(".json", ".log")
+    cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
+           "tools/testing/selftests/inode_addons/run_guest.sh %s" % a.variant]
+    t0 = time.time()
+    with open(log_path, "w") as f:
+        p = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=TOP)
+    took = time.time() - t0
+    log = open(log_path, errors="replace").read()
+    res = parse(log, a.variant, a.expect_suite or [])
+    if p.returncode not in (0,):
+        res.append(("kernel-%s" % a.variant, "guest-exit-status", "fail",
+                    "run.sh exited %d, log: %s" % (p.returncode, log_path)))
+    json.dump({"results": res, "seconds": took, "log": log_path}, open(a.out, "w"), indent=1)
+    print("boot %s: %.0f s, log %s" % (a.variant, took, log_path))
+    return 0
+
+
+def cmd_host(a):
+    t0 = time.time()
+    p = subprocess.run(a.argv, cwd=TOP, capture_output=True, text=True)
+    sys.stdout.write(p.stdout[-4000:])
+    sys.stderr.write(p.stderr[-4000:])
+    res = []
+    for line in p.stdout.splitlines():
+        m = re.match(r"^(ok|not ok|skip) (\S+)(?: - (.*))?", line)
+        if m:
+            st = {"ok": "pass", "not ok": "fail", "skip": "skip"}[m.group(1)]
+            res.append(("host/" + a.name, m.group(2), st, m.group(3) or ""))
+    if p.returncode != 0 and not any(r[2] == "fail" for r in res):
+        res.append(("host/" + a.name, "exit-status", "fail", "exit %d" % p.returncode))
+    json.dump({"results": res, "seconds": time.time() - t0}, open(a.out, "w"), indent=1)
+    return 0
+
+
+def cmd_summary(a):
+    suites = {}
+    failures = []
+    for path in a.files:
+        if not os.path.exists(path):
+            suites.setdefault(path, [0, 0, 0])[1] += 1
+            failures.append((path, "missing", "no results file: that step did not run"))
+            continue
+        for suite, name, status, detail in json.load(open(path))["results"]:
+            s = suites.setdefault(suite, [0, 0, 0])
+            s[{"pass": 0, "fail": 1, "skip": 2}[status]] += 1
+            if status == "fail":
+                failures.append((suite, name, detail))
+    width = max([len(s) for s in suites] + [10])
+    print("%-*s %7s %7s %7s" % (width, "suite", "passed", "failed", "skipped"))
+    for s in sorted(suites):
+        p, f, k = suites[s]
+        print("%-*s %7d %7d %7d" % (width, s, p, f, k))
+    for suite, name, detail in failures:
+        print("FAILED %s/%s: %s" % (suite, name, detail))
+    passed = sum(v[0] for v in suites.values())
+    failed = sum(v[1] for v in suites.values())
+    skipped = sum(v[2] for v in suites.values())
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    return 1 if failed or not passed else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("boot")
+    b.add_argument("--variant", required=True)
+    b.add_argument("--kernel", required=True)
+    b.add_argument("--out", required=True)
+    b.add_argument("--expect-suite", action="append")
+    h = sub.add_parser("host")
+    h.add_argument("--name", required=True)
+    h.add_argument("--out", required=True)
+    h.add_argument("argv", nargs=argparse.REMAINDER)
+    s = sub.add_parser("summary")
+    s.add_argument("files", nargs="+")
+    a = ap.parse_args()
+    if a.cmd == "host" and a.argv and a.argv[0] == "--":
+        a.argv = a.argv[1:]
+    return {"boot": cmd_boot, "host": cmd_host, "summary": cmd_summary}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the workbench scripts; sourced, not run.
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$TOP/configs/source.env"
+CACHE_DIR=${CACHE_DIR:-$HOME/.cache/inode_addons}
+BUILD_DIR=${BUILD_DIR:-$TOP/build}
+PRISTINE=$CACHE_DIR/linux-$KVER-pristine
+SRC=$BUILD_DIR/linux
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export LIBCLANG_PATH=/usr/lib/llvm-19/lib
+export PATH=$HOME/.cargo/bin:$PATH
+JOBS=${JOBS:-$(nproc)}
+KMAKE=(make -s -j"$JOBS" LLVM=-19 "CC=ccache clang-19" RUSTC=/usr/bin/rustc
+       RUSTDOC=/usr/bin/rustdoc "BINDGEN=$HOME/.cargo/bin/bindgen"
+       KBUILD_BUILD_TIMESTAMP=2026-01-01 KBUILD_BUILD_USER=inode_addons
+       KBUILD_BUILD_HOST=workbench)
+die() { echo "${0##*/}: error: $*" >&2; exit 1; }
