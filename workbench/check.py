@@ -37,7 +37,8 @@ BAD = [
 ]
 # Lines that match BAD but are not reports.
 BENIGN = [
-    re.compile(r"lockdep (is turned off|self-tests|: debug)|Lock dependency validator"),
+    re.compile(r"lockdep (is turned off|self-tests|: debug)|Lock dependency validator|"
+               r"RCU lockdep checking is enabled"),
     re.compile(r"KASAN: (vmalloc|initialized|Generic)|kasan: KernelAddressSanitizer initialized"),
     re.compile(r"kmemleak: Kernel memory leak detector"),
     re.compile(r"hung_task.*(init|timeout)", re.I),

@@ -31,7 +31,7 @@ timeout --foreground -k 10 "$timeout_s" \
 	vng --run "$kernel" "${accel[@]}" --force-9p --verbose \
 	    --memory "${RUN_MEMORY:-2G}" --cpus "${RUN_CPUS:-2}" \
 	    --rwdir "$rw" --cwd "$TOP" \
-	    --append "panic_on_warn=0 oops=panic panic=-1 ${RUN_APPEND:-}" \
+	    --append "no5lvl oops=panic panic=-1 ${RUN_APPEND:-}" \
 	    "$@" --exec "$cmd" < /dev/null
 rc=$?
 set -e
