@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Lazily allocated per-inode container for rarely used pointers.
+ *
+ * Most inodes never carry a file lock, an fsnotify mark or BPF local
+ * storage, yet each of those used to cost a pointer in every struct inode.
+ * They live in struct inode_addons instead, reached through the single
+ * pointer inode->i_addons, which stays NULL until the first user needs the
+ * container.  The container is implemented in Rust (rust/inode_addons/).
+ *
+ * Lifetime: the container is published once with a fully ordered cmpxchg and
+ * is never replaced while the inode lives.  __destroy_inode() retires it:
+ * from then on i_addons points at a shared, read-only "dead" container whose
+ * members are all NULL, so lockless readers need no extra test, and
+ * inode_addons_get() refuses to create a new one.  The retired container is
+ * freed after an RCU grace period, because RCU path walk and BPF programs
+ * may still be reading it.  inode_init_always() resets i_addons to NULL, so
+ * filesystems that recycle inodes (XFS) start again from an empty state.
+ */
+#ifndef _LINUX_INODE_ADDONS_H
+#define _LINUX_INODE_ADDONS_H
+
+#include <linux/compiler.h>
+#include <linux/fs.h>
+#include <linux/err.h>
+#include <linux/rcupdate.h>
+#include <linux/types.h>
+
+struct fsnotify_mark_connector;
+struct bpf_local_storage;
+struct file_lock_context;
+
+/**
+ * struct inode_addons - rarely used per-inode pointers
+ * @i_fsnotify_marks: fsnotify mark connector, see fsnotify_object_connp()
+ * @i_bpf_storage: BPF inode-local storage
+ * @i_flctx: file lock context, see locks_inode_context()
+ * @rcu: defers freeing past concurrent RCU readers
+ *
+ * Each member is owned by its subsystem, which publishes it with its own
+ * ordering rules exactly as it did when the pointer lived in struct inode.
+ * The container only guarantees that, once returned by inode_addons_get(),
+ * it stays allocated until an RCU grace period after __destroy_inode().
+ */
+struct inode_addons {
+	struct fsnotify_mark_connector __rcu	*i_fsnotify_marks;
+	struct bpf_local_storage __rcu		*i_bpf_storage;
+	struct file_lock_context		*i_flctx;
+	struct rcu_head				rcu;
+};
+
+/**
+ * struct inode_addons_stats - counters of the container cache
+ * @allocated: containers allocated, including those that lost a race
+ * @freed: containers freed, immediately or after RCU
+ * @races_lost: allocations freed because another task published first
+ * @refused: creations refused because the inode was being torn down
+ * @failed: creations that failed to allocate
+ */
+struct inode_addons_stats {
+	u64 allocated;
+	u64 freed;
+	u64 races_lost;
+	u64 refused;
+	u64 failed;
+};
+
+#ifdef CONFIG_INODE_ADDONS
+
+/* Used by `#[export]` in rust/inode_addons/inode_addons.rs. */
+struct inode_addons *inode_addons_get(struct inode *inode);
+struct inode_addons *inode_addons_get_atomic(struct inode *inode);
+void inode_addons_destroy(struct inode *inode);
+void inode_addons_cache_init(void);
+void inode_addons_read_stats(struct inode_addons_stats *stats);
+
+/* Fault injection for the container allocation (fail_inode_addons=). */
+bool inode_addons_should_fail(bool quiet);
+#ifdef CONFIG_FAULT_INJECTION
+extern struct fault_attr fail_inode_addons;
+#endif
+
+/**
+ * inode_addons - the container of an inode, if it has one
+ * @inode: the inode
+ *
+ * Lockless.  Returns NULL when no container was ever created.  After
+ * teardown it returns a container whose members are all NULL.  The
+ * acquire pairs with the fully ordered cmpxchg that publishes the
+ * container in inode_addons_get(): whoever sees the pointer sees it
+ * zeroed.  Members are read with the subsystem's own rules
+ * (READ_ONCE/rcu_dereference/smp_load_acquire).
+ */
+static inline struct inode_addons *inode_addons(const struct inode *inode)
+{
+	return smp_load_acquire(&inode->i_addons);
+}
+
+#else /* !CONFIG_INODE_ADDONS */
+
+static inline void inode_addons_destroy(struct inode *inode) { }
+static inline void inode_addons_cache_init(void) { }
+
+#endif /* CONFIG_INODE_ADDONS */
+
+#endif /* _LINUX_INODE_ADDONS_H */

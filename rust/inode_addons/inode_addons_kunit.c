@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of the inode add-on container, through the C API that the
+ * VFS, fsnotify, file locking and BPF use.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/fault-inject.h>
+#include <linux/fs.h>
+#include <linux/inode_addons.h>
+#include <linux/kthread.h>
+#include <linux/mount.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#define RACE_WORKERS	8
+#define RACE_INODES	1000
+
+struct addons_test_ctx {
+	struct vfsmount *mnt;
+};
+
+static struct super_block *test_sb(struct kunit *test)
+{
+	struct addons_test_ctx *ctx = test->priv;
+
+	return ctx->mnt->mnt_sb;
+}
+
+static struct inode *fresh_inode(struct kunit *test)
+{
+	struct inode *inode = new_inode(test_sb(test));
+
+	KUNIT_ASSERT_NOT_NULL(test, inode);
+	return inode;
+}
+
+static struct inode_addons_stats stats(void)
+{
+	struct inode_addons_stats s;
+
+	inode_addons_read_stats(&s);
+	return s;
+}
+
+/* A fresh inode has no container; the first get creates it, the next reuses it. */
+static void addons_lazy_test(struct kunit *test)
+{
+	struct inode_addons_stats before = stats(), after;
+	struct inode *inode = fresh_inode(test);
+	struct inode_addons *a, *b;
+
+	KUNIT_EXPECT_NULL(test, inode_addons(inode));
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated);
+
+	a = inode_addons_get(inode);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons(inode), a);
+	KUNIT_EXPECT_NULL(test, a->i_flctx);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(a->i_fsnotify_marks));
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(a->i_bpf_storage));
+
+	b = inode_addons_get(inode);
+	KUNIT_EXPECT_PTR_EQ(test, a, b);
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_atomic(inode), a);
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 1);
+
+	iput(inode);
+}
+
+/* The atomic variant creates a container without sleeping. */
+static void addons_atomic_context_test(struct kunit *test)
+{
+	struct inode *inode = fresh_inode(test);
+	struct inode_addons *a;
+	DEFINE_SPINLOCK(lock);
+
+	spin_lock(&lock);
+	a = inode_addons_get_atomic(inode);
+	spin_unlock(&lock);
+	/* GFP_NOWAIT may fail under memory pressure; it must not return NULL. */
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	if (!IS_ERR(a))
+		KUNIT_EXPECT_PTR_EQ(test, inode_addons(inode), a);
+	else
+		KUNIT_EXPECT_EQ(test, PTR_ERR(a), -ENOMEM);
+	iput(inode);
+}
+
+struct race_worker {
+	struct inode **inodes;
+	struct inode_addons **seen;
+	struct completion *start;
+	struct completion done;
+	unsigned int id;
+	int errors;
+};
+
+static int race_worker_fn(void *data)
+{
+	struct race_worker *w = data;
+	unsigned int i, idx;
+
+	wait_for_completion(w->start);
+	for (i = 0; i < RACE_INODES; i++) {
+		/* Half the workers walk backwards so that they meet the others. */
+		idx = (w->id & 1) ? RACE_INODES - 1 - i : i;
+		w->seen[idx] = inode_addons_get(w->inodes[idx]);
+		if (IS_ERR_OR_NULL(w->seen[idx]))
+			w->errors++;
+		if (!(i % 64))
+			cond_resched();
+	}
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * RACE_WORKERS threads race get-or-create on each of RACE_INODES fresh
+ * inodes: each inode ends with exactly one container, every worker got
+ * that one, and every loser's allocation was freed.
+ */
+static void addons_race_test(struct kunit *test)
+{
+	struct inode_addons_stats before, after;
+	struct race_worker *w;
+	struct inode **inodes;
+	DECLARE_COMPLETION_ONSTACK(start);
+	unsigned int i, j, mismatches = 0;
+	u64 allocated, freed;
+
+	inodes = kunit_kcalloc(test, RACE_INODES, sizeof(*inodes), GFP_KERNEL);
+	w = kunit_kcalloc(test, RACE_WORKERS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, inodes);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < RACE_INODES; i++)
+		inodes[i] = fresh_inode(test);
+
+	before = stats();
+	for (j = 0; j < RACE_WORKERS; j++) {
+		struct task_struct *t;
+
+		w[j].inodes = inodes;
+		w[j].seen = kunit_kcalloc(test, RACE_INODES, sizeof(*w[j].seen),
+					  GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w[j].seen);
+		w[j].start = &start;
+		w[j].id = j;
+		init_completion(&w[j].done);
+		t = kthread_run(race_worker_fn, &w[j], "addons_race/%u", j);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	complete_all(&start);
+	for (j = 0; j < RACE_WORKERS; j++)
+		wait_for_completion(&w[j].done);
+	after = stats();
+
+	for (j = 0; j < RACE_WORKERS; j++)
+		KUNIT_EXPECT_EQ(test, w[j].errors, 0);
+	for (i = 0; i < RACE_INODES; i++) {
+		struct inode_addons *a = inode_addons(inodes[i]);
+
+		for (j = 0; j < RACE_WORKERS; j++)
+			if (w[j].seen[i] != a)
+				mismatches++;
+	}
+	KUNIT_EXPECT_EQ(test, mismatches, 0);
+
+	allocated = after.allocated - before.allocated;
+	freed = after.freed - before.freed;
+	KUNIT_EXPECT_EQ(test, allocated - freed, (u64)RACE_INODES);
+	KUNIT_EXPECT_EQ(test, after.races_lost - before.races_lost, freed);
+	kunit_info(test, "%u workers x %u inodes: %llu allocated, %llu races lost\n",
+		   RACE_WORKERS, RACE_INODES, allocated, freed);
+
+	for (i = 0; i < RACE_INODES; i++)
+		iput(inodes[i]);
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.freed - before.freed, allocated);
+}
+
+struct rcu_reader {
+	struct inode_addons *addons;
+	struct completion locked;
+	struct completion done;
+	bool release;
+	bool saw_zeroed;
+};
+
+static int rcu_reader_fn(void *data)
+{
+	struct rcu_reader *r = data;
+
+	rcu_read_lock();
+	complete(&r->locked);
+	while (!READ_ONCE(r->release))
+		cpu_relax();
+	/* Still inside the read-side section that began before eviction. */
+	r->saw_zeroed = !READ_ONCE(r->addons->i_flctx) &&
+			!rcu_access_pointer(r->addons->i_bpf_storage);
+	rcu_read_unlock();
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * Evicting an inode retires its container, which is freed only after the
+ * RCU readers that could have loaded it are gone.
+ */
+static void addons_evict_frees_after_rcu_test(struct kunit *test)
+{
+	struct inode *inode = fresh_inode(test);
+	struct inode_addons_stats before, after;
+	struct task_struct *t;
+	struct rcu_reader r = {};
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second CPU for the RCU reader");
+	r.addons = inode_addons_get(inode);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(r.addons));
+	init_completion(&r.locked);
+	init_completion(&r.done);
+	t = kthread_run(rcu_reader_fn, &r, "addons_rcu_reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&r.locked);
+
+	before = stats();
+	iput(inode);	/* evicts: new_inode() inodes are unhashed */
+	after = stats();
+	/* No grace period can end while the reader holds rcu_read_lock(). */
+	KUNIT_EXPECT_EQ(test, after.freed, before.freed);
+
+	WRITE_ONCE(r.release, true);
+	wait_for_completion(&r.done);
+	KUNIT_EXPECT_TRUE(test, r.saw_zeroed);
+
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.freed, before.freed + 1);
+}
+
+/*
+ * Once teardown has begun nothing is created, and re-initialisation starts
+ * over: the sequence XFS runs on the inodes it recycles.
+ */
+static void addons_refused_after_teardown_test(struct kunit *test)
+{
+	struct inode_addons_stats before, after;
+	struct inode_addons *a, *dead;
+	struct inode *inode;
+
+	inode = kunit_kzalloc(test, sizeof(*inode), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, inode);
+	inode_init_once(inode);
+	KUNIT_ASSERT_EQ(test, inode_init_always(test_sb(test), inode), 0);
+	before = stats();
+
+	a = inode_addons_get(inode);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+	__destroy_inode(inode);
+
+	dead = inode_addons(inode);
+	KUNIT_ASSERT_NOT_NULL(test, dead);
+	KUNIT_EXPECT_PTR_NE(test, dead, a);
+	KUNIT_EXPECT_NULL(test, dead->i_flctx);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(dead->i_fsnotify_marks));
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(dead->i_bpf_storage));
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), ERR_PTR(-ESTALE));
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_atomic(inode), ERR_PTR(-ESTALE));
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons(inode), dead);
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 1);
+	KUNIT_EXPECT_EQ(test, after.refused, before.refused + 2);
+
+	/* Recycled: inode_init_always() again, then a new container. */
+	KUNIT_ASSERT_EQ(test, inode_init_always(test_sb(test), inode), 0);
+	KUNIT_EXPECT_NULL(test, inode_addons(inode));
+	a = inode_addons_get(inode);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+	KUNIT_EXPECT_PTR_NE(test, a, dead);
+	__destroy_inode(inode);
+
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 2);
+	KUNIT_EXPECT_EQ(test, after.freed, before.freed + 2);
+}
+
+/* An allocation failure returns -ENOMEM, publishes nothing and leaks nothing. */
+static void addons_alloc_failure_test(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	struct inode *inode = fresh_inode(test);
+	struct inode_addons_stats before, after;
+	struct fault_attr saved = fail_inode_addons;
+	struct inode_addons *a;
+
+	fail_inode_addons.probability = 100;
+	fail_inode_addons.interval = 1;
+	fail_inode_addons.task_filter = false;
+	fail_inode_addons.verbose = 0;
+	atomic_set(&fail_inode_addons.times, 2);
+
+	before = stats();
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), ERR_PTR(-ENOMEM));
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_atomic(inode), ERR_PTR(-ENOMEM));
+	KUNIT_EXPECT_NULL(test, inode_addons(inode));
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.failed, before.failed + 2);
+	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated);
+
+	/* The fault budget is spent: the next call succeeds. */
+	a = inode_addons_get(inode);
+	fail_inode_addons.probability = saved.probability;
+	fail_inode_addons.interval = saved.interval;
+	fail_inode_addons.task_filter = saved.task_filter;
+	fail_inode_addons.verbose = saved.verbose;
+	atomic_set(&fail_inode_addons.times, atomic_read(&saved.times));
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(a));
+	iput(inode);
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+#endif
+}
+
+static int addons_test_init(struct kunit *test)
+{
+	struct file_system_type *type = get_fs_type("ramfs");
+	struct addons_test_ctx *ctx;
+
+	KUNIT_ASSERT_NOT_NULL(test, type);
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->mnt = kern_mount(type);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->mnt));
+	test->priv = ctx;
+	return 0;
+}
+
+static void addons_test_exit(struct kunit *test)
+{
+	struct addons_test_ctx *ctx = test->priv;
+
+	if (ctx && !IS_ERR_OR_NULL(ctx->mnt))
+		kern_unmount(ctx->mnt);
+}
+
+static struct kunit_case inode_addons_test_cases[] = {
+	KUNIT_CASE(addons_lazy_test),
+	KUNIT_CASE(addons_atomic_context_test),
+	KUNIT_CASE_SLOW(addons_race_test),
+	KUNIT_CASE(addons_evict_frees_after_rcu_test),
+	KUNIT_CASE(addons_refused_after_teardown_test),
+	KUNIT_CASE(addons_alloc_failure_test),
+	{}
+};
+
+static struct kunit_suite inode_addons_test_suite = {
+	.name = "inode_addons",
+	.init = addons_test_init,
+	.exit = addons_test_exit,
+	.test_cases = inode_addons_test_cases,
+};
+kunit_test_suite(inode_addons_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the inode add-on container");
+MODULE_LICENSE("GPL");
