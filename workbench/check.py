@@ -106,8 +106,15 @@ def parse(log, variant, expect_suites):
 
 def cmd_boot(a):
     log_path = a.out.replace(".json", ".log")
+    # Userspace helpers for the guest, built on the host (same root filesystem).
+    src = os.path.join(TOP, "tools/testing/selftests/inode_addons")
+    bindir = os.path.join(os.environ.get("BUILD_DIR", os.path.join(TOP, "build")), "guest-bin")
+    os.makedirs(bindir, exist_ok=True)
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
+                    "-o", os.path.join(bindir, "addons_test"),
+                    os.path.join(src, "addons_test.c")], check=True)
     cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
-           "tools/testing/selftests/inode_addons/run_guest.sh %s" % a.variant]
+           "GUEST_BIN=%s %s/run_guest.sh %s" % (bindir, src, a.variant)]
     t0 = time.time()
     with open(log_path, "w") as f:
         p = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=TOP)

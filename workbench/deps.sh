@@ -45,7 +45,6 @@ pkgs=(
 	"rsync:/usr/bin/rsync"
 	"gnuplot-nox:/usr/bin/gnuplot"
 	"patchutils:/usr/bin/filterdiff"
-	"udev:/lib/systemd/systemd-udevd"
 )
 
 missing=()

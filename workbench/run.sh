@@ -25,17 +25,21 @@ rw=${RUN_RWDIR:-$BUILD_DIR/guest-out}
 mkdir -p "$rw"
 timeout_s=${RUN_TIMEOUT:-1200}
 
-# 'script' gives vng the terminal it wants even when we have none (CI).
+# Without udev, virtme-ng-init runs the script on the console and loses its
+# exit status: print it after the command and take it from there.
 set +e
 timeout --foreground -k 10 "$timeout_s" \
 	vng --run "$kernel" "${accel[@]}" --force-9p --verbose \
 	    --memory "${RUN_MEMORY:-2G}" --cpus "${RUN_CPUS:-2}" \
 	    --rwdir "$rw" --cwd "$TOP" \
 	    --append "no5lvl oops=panic panic=-1 ${RUN_APPEND:-}" \
-	    "$@" --exec "$cmd" < /dev/null
-rc=$?
+	    "$@" --exec "$cmd; echo RUN-EXIT-STATUS=\$?" < /dev/null 2>&1 | tee "$BUILD_DIR/run-console.log"
+rc=${PIPESTATUS[0]}
 set -e
 if [ $rc = 124 ] || [ $rc = 137 ]; then
 	echo "run: TIMEOUT after ${timeout_s}s" >&2
+	exit $rc
 fi
-exit $rc
+status=$(sed -n 's/^.*RUN-EXIT-STATUS=\([0-9]*\).*$/\1/p' "$BUILD_DIR/run-console.log" | tail -n 1)
+[ -n "$status" ] || { echo "run: the guest did not report an exit status (vng exited $rc)" >&2; exit 125; }
+exit "$status"
