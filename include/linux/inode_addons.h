@@ -32,7 +32,7 @@ struct file_lock_context;
 
 /**
  * struct inode_addons - rarely used per-inode pointers
- * @i_fsnotify_marks: fsnotify mark connector, see fsnotify_object_connp()
+ * @i_fsnotify_marks: fsnotify mark connector, see fsnotify_inode_connp()
  * @i_bpf_storage: BPF inode-local storage
  * @i_flctx: file lock context, see locks_inode_context()
  * @rcu: defers freeing past concurrent RCU readers
