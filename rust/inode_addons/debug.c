@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault injection for the inode add-on container: "fail_inode_addons=" on
- * the command line, or /sys/kernel/debug/fail_inode_addons/.  See
- * Documentation/fault-injection/fault-injection.rst for the attributes.
+ * The C half of the inode add-on container:
+ *  - fault injection: "fail_inode_addons=" on the command line, or
+ *    /sys/kernel/debug/fail_inode_addons/ (see
+ *    Documentation/fault-injection/fault-injection.rst);
+ *  - /sys/kernel/debug/inode_addons/stats: the container counters.
  */
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/inode_addons.h>
+#include <linux/seq_file.h>
 
 #ifdef CONFIG_FAULT_INJECTION
 
@@ -46,3 +49,27 @@ bool inode_addons_should_fail(bool quiet)
 }
 
 #endif /* CONFIG_FAULT_INJECTION */
+
+#ifdef CONFIG_DEBUG_FS
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct inode_addons_stats s;
+
+	inode_addons_read_stats(&s);
+	seq_printf(m, "allocated %llu\nfreed %llu\nlive %llu\n"
+		   "races_lost %llu\nrefused %llu\nfailed %llu\n",
+		   s.allocated, s.freed, s.allocated - s.freed,
+		   s.races_lost, s.refused, s.failed);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+static int __init inode_addons_debugfs(void)
+{
+	struct dentry *dir = debugfs_create_dir("inode_addons", NULL);
+
+	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
+	return 0;
+}
+late_initcall(inode_addons_debugfs);
+#endif

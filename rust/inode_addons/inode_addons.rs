@@ -16,7 +16,7 @@
 //! recycle inodes (XFS calls `__destroy_inode()` itself and re-runs `inode_init_always()`)
 //! pass through `NULL` again, with the old container already on its way to being freed.
 //!
-//! This crate owns `struct inode_addons` and its C half (`fault.c`), so it touches those through
+//! This crate owns `struct inode_addons` and its C half (`debug.c`), so it touches those through
 //! `bindings` directly; everything generic goes through the `kernel` crate's abstractions.
 
 use core::ptr::{

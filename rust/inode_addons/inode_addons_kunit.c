@@ -6,6 +6,8 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/fault-inject.h>
+#include <linux/filelock.h>
+#include <linux/fsnotify_backend.h>
 #include <linux/fs.h>
 #include <linux/inode_addons.h>
 #include <linux/kthread.h>
@@ -71,16 +73,17 @@ static void addons_lazy_test(struct kunit *test)
 	iput(inode);
 }
 
+static DEFINE_SPINLOCK(atomic_test_lock);
+
 /* The atomic variant creates a container without sleeping. */
 static void addons_atomic_context_test(struct kunit *test)
 {
 	struct inode *inode = fresh_inode(test);
 	struct inode_addons *a;
-	DEFINE_SPINLOCK(lock);
 
-	spin_lock(&lock);
+	spin_lock(&atomic_test_lock);
 	a = inode_addons_get_atomic(inode);
-	spin_unlock(&lock);
+	spin_unlock(&atomic_test_lock);
 	/* GFP_NOWAIT may fail under memory pressure; it must not return NULL. */
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	if (!IS_ERR(a))
@@ -327,6 +330,134 @@ static void addons_alloc_failure_test(struct kunit *test)
 #endif
 }
 
+#define SHARE_INODES	50
+
+static int share_handle_event(struct fsnotify_mark *mark, u32 mask,
+			      struct inode *inode, struct inode *dir,
+			      const struct qstr *name, u32 cookie)
+{
+	return 0;
+}
+
+static void share_free_mark(struct fsnotify_mark *mark)
+{
+	kfree(mark);
+}
+
+static const struct fsnotify_ops share_fsnotify_ops = {
+	.handle_inode_event = share_handle_event,
+	.free_mark = share_free_mark,
+};
+
+struct share_work {
+	struct inode *inode;
+	struct fsnotify_group *group;
+	struct fsnotify_mark *mark;
+	struct file_lock lock;
+	struct completion *start;
+	struct completion done;
+	int err;
+};
+
+static int share_lock_fn(void *data)
+{
+	struct share_work *w = data;
+
+	wait_for_completion(w->start);
+	w->err = locks_lock_inode_wait(w->inode, &w->lock);
+	complete(&w->done);
+	return 0;
+}
+
+static int share_mark_fn(void *data)
+{
+	struct share_work *w = data;
+
+	wait_for_completion(w->start);
+	w->err = fsnotify_add_inode_mark(w->mark, w->inode, 0);
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * A POSIX lock and an fsnotify mark taken concurrently on a fresh inode
+ * end up in one container, and everything is freed with the inode.
+ */
+static void addons_lock_and_mark_share_test(struct kunit *test)
+{
+	struct inode_addons_stats before, after;
+	struct fsnotify_group *group;
+	unsigned int i, shared = 0;
+
+	group = fsnotify_alloc_group(&share_fsnotify_ops, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(group));
+	before = stats();
+
+	for (i = 0; i < SHARE_INODES; i++) {
+		DECLARE_COMPLETION_ONSTACK(start);
+		struct share_work lw = {}, mw = {};
+		struct inode_addons *a;
+		struct file_lock unlock;
+
+		lw.inode = mw.inode = fresh_inode(test);
+		lw.start = mw.start = &start;
+		init_completion(&lw.done);
+		init_completion(&mw.done);
+		locks_init_lock(&lw.lock);
+		lw.lock.c.flc_flags = FL_POSIX;
+		lw.lock.c.flc_type = F_WRLCK;
+		lw.lock.c.flc_owner = &lw;
+		lw.lock.c.flc_pid = current->tgid;
+		lw.lock.fl_start = 0;
+		lw.lock.fl_end = OFFSET_MAX;
+		mw.mark = kzalloc(sizeof(*mw.mark), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, mw.mark);
+		fsnotify_init_mark(mw.mark, group);
+		mw.mark->mask = FS_MODIFY;
+
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(share_lock_fn, &lw, "addons_lock")));
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(share_mark_fn, &mw, "addons_mark")));
+		complete_all(&start);
+		wait_for_completion(&lw.done);
+		wait_for_completion(&mw.done);
+		KUNIT_EXPECT_EQ(test, lw.err, 0);
+		KUNIT_EXPECT_EQ(test, mw.err, 0);
+
+		a = inode_addons(lw.inode);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+		if (a->i_flctx && rcu_access_pointer(a->i_fsnotify_marks) &&
+		    locks_inode_context(lw.inode) == a->i_flctx)
+			shared++;
+
+		locks_init_lock(&unlock);
+		unlock.c.flc_flags = FL_POSIX;
+		unlock.c.flc_type = F_UNLCK;
+		unlock.c.flc_owner = &lw;
+		unlock.c.flc_pid = current->tgid;
+		unlock.fl_start = 0;
+		unlock.fl_end = OFFSET_MAX;
+		KUNIT_EXPECT_EQ(test, locks_lock_inode_wait(lw.inode, &unlock), 0);
+		locks_release_private(&lw.lock);
+		if (!mw.err)
+			fsnotify_destroy_mark(mw.mark, group);
+		fsnotify_put_mark(mw.mark);
+		iput(lw.inode);
+	}
+	KUNIT_EXPECT_EQ(test, shared, SHARE_INODES);
+
+	fsnotify_put_group(group);
+	rcu_barrier();
+	after = stats();
+	/* One container per inode, all of them freed with their inodes. */
+	KUNIT_EXPECT_EQ(test, (after.allocated - before.allocated) -
+			      (after.races_lost - before.races_lost), (u64)SHARE_INODES);
+	KUNIT_EXPECT_EQ(test, after.allocated - before.allocated,
+			after.freed - before.freed);
+	kunit_info(test, "%u inodes: %llu containers allocated, %llu races lost\n",
+		   SHARE_INODES, after.allocated - before.allocated,
+		   after.races_lost - before.races_lost);
+}
+
 static int addons_test_init(struct kunit *test)
 {
 	struct file_system_type *type = get_fs_type("ramfs");
@@ -357,6 +488,7 @@ static struct kunit_case inode_addons_test_cases[] = {
 	KUNIT_CASE(addons_evict_frees_after_rcu_test),
 	KUNIT_CASE(addons_refused_after_teardown_test),
 	KUNIT_CASE(addons_alloc_failure_test),
+	KUNIT_CASE(addons_lock_and_mark_share_test),
 	{}
 };
 
