@@ -8,7 +8,7 @@
 # Usage: run_guest.sh y|n    (the kernel's CONFIG_INODE_ADDONS)
 variant=${1:?usage: run_guest.sh y|n}
 here=$(cd "$(dirname "$0")" && pwd)
-export PATH=$here/bin:$PATH
+export PATH=${GUEST_BIN:-/nonexistent}:$PATH
 export TMPDIR=${TMPDIR:-/tmp}
 
 GUEST_FAILED=0

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# File locking keeps working with the lock context in the add-on container,
+# on tmpfs and on ext4, and containers exist only on inodes that lock.
+
+locks_suite() {
+	local fs=$1 dir=$2 n=40 before after f i
+
+	t_flock_conflict() {
+		f=$dir/flock
+		: > "$f"
+		flock -x "$f" sleep 3 &
+		sleep 1
+		# Held by the other process: a non-blocking attempt must fail.
+		if flock -n -x "$f" true; then wait; return 1; fi
+		wait
+		flock -n -x "$f" true
+	}
+	run "locks-$fs/flock-conflict" t_flock_conflict
+	run "locks-$fs/posix-fcntl" addons_test posix "$dir/posix"
+	run "locks-$fs/ofd" addons_test ofd "$dir/ofd"
+	run "locks-$fs/lease-break" addons_test lease "$dir/lease"
+
+	t_lslocks() {
+		local ino line pid
+		f=$dir/lslocks
+		: > "$f"
+		ino=$(stat -c %i "$f")
+		flock -x "$f" sleep 3 &
+		sleep 1
+		# The kernel's view (/proc/locks walks the lock context), then lslocks'.
+		line=$(grep -E "FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks)
+		echo "/proc/locks: $line"
+		pid=$(echo "$line" | awk '{ print $5 }')
+		lslocks -n -r -o TYPE,PID,COMMAND | grep "^FLOCK $pid "
+		rc=$?
+		wait
+		[ -n "$pid" ] && [ $rc = 0 ]
+	}
+	run "locks-$fs/lslocks-shows-flock" t_lslocks
+
+	t_containers_only_on_locked() {
+		[ "$variant" = y ] || return 4
+		mkdir -p "$dir/many"
+		settle
+		before=$(addons_live)
+		for i in $(seq 200); do : > "$dir/many/f$i"; done
+		after=$(addons_live)
+		echo "200 new files: live containers $before -> $after ($(slab_line))"
+		[ $((after - before)) -le 2 ] || return 1
+		for i in $(seq $n); do flock "$dir/many/f$i" true; done
+		after=$(addons_live)
+		echo "flock on $n of them: live containers -> $after ($(slab_line))"
+		[ $((after - before)) -ge $n ] && [ $((after - before)) -le $((n + 2)) ] || return 1
+		rm -rf "$dir/many"
+		settle
+		after=$(addons_live)
+		echo "after unlink: live containers -> $after ($(slab_line))"
+		[ $((after - before)) -le 2 ]
+	}
+	run "locks-$fs/containers-only-on-locked-inodes" t_containers_only_on_locked
+}
+
+with_test_filesystems locks_suite
