@@ -24,6 +24,7 @@ help:
 	@echo "make kernel-n  the same with CONFIG_INODE_ADDONS=n -> $(KERNEL_N)"
 	@echo "make pristine  unpatched 7.3.4, same config  -> $(BUILD)/out-pristine"
 	@echo "make run CMD='...'  boot the built kernel and run CMD in the guest"
+	@echo "make size      sizeof(struct inode), pristine vs patched  -> $(BUILD)/size.md"
 	@echo "make deps      install the toolchain (run implicitly)"
 
 deps:
@@ -57,6 +58,12 @@ check: kernel kernel-n
 	@python3 $(WB)/check.py boot --variant n --kernel $(KERNEL_N) \
 		--out $(BUILD)/results-n.json
 	@python3 $(WB)/check.py summary $(BUILD)/results-y.json $(BUILD)/results-n.json
+
+# sizeof(struct inode): pristine vs patched, Debian's distro config and ours.
+size: deps
+	@bash $(WB)/fetch-source.sh $(CACHE) >/dev/null
+	@bash $(WB)/apply.sh >/dev/null
+	@bash $(WB)/size.sh
 
 demo: kernel
 	@bash $(WB)/run.sh $(KERNEL_Y) "samples/inode_addons/demo.sh" 2>&1 | \
