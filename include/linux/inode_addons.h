@@ -23,6 +23,7 @@
 #include <linux/compiler.h>
 #include <linux/fs.h>
 #include <linux/err.h>
+#include <linux/gfp.h>
 #include <linux/rcupdate.h>
 #include <linux/types.h>
 
@@ -33,7 +34,8 @@ struct file_lock_context;
 /**
  * struct inode_addons - rarely used per-inode pointers
  * @i_fsnotify_marks: fsnotify mark connector, see fsnotify_inode_connp()
- * @i_bpf_storage: BPF inode-local storage
+ * @i_bpf_storage: BPF inode-local storage, whose owner is the container
+ *	itself; see kernel/bpf/bpf_inode_storage.c
  * @i_flctx: file lock context, see locks_inode_context()
  * @rcu: defers freeing past concurrent RCU readers
  *
@@ -41,6 +43,12 @@ struct file_lock_context;
  * ordering rules exactly as it did when the pointer lived in struct inode.
  * The container only guarantees that, once returned by inode_addons_get(),
  * it stays allocated until an RCU grace period after __destroy_inode().
+ *
+ * BPF storage is the one member that can be published after its owner
+ * released it in __destroy_inode(): by a BPF program that reached the inode
+ * without holding a reference and raced with teardown.  Such a program holds
+ * rcu_read_lock() while it uses the container, so the RCU callback that frees
+ * a retired container releases what it finds there.
  */
 struct inode_addons {
 	struct fsnotify_mark_connector __rcu	*i_fsnotify_marks;
@@ -65,14 +73,42 @@ struct inode_addons_stats {
 	u64 failed;
 };
 
+/**
+ * enum inode_addons_bits - which add-ons an inode carries
+ * @INODE_ADDONS_CONTAINER: the inode has a live container
+ * @INODE_ADDONS_FLCTX: a file lock context (i_flctx)
+ * @INODE_ADDONS_FSNOTIFY: an fsnotify mark connector (i_fsnotify_marks)
+ * @INODE_ADDONS_BPF_STORAGE: BPF inode-local storage (i_bpf_storage)
+ *
+ * Returned by inode_addons_present() and by the bpf_inode_addons() kfunc, so
+ * the values are ABI for BPF programs (they reach them through BTF).  An inode
+ * without a container, or whose teardown has begun, has none of them.
+ */
+enum inode_addons_bits {
+	INODE_ADDONS_CONTAINER		= 1 << 0,
+	INODE_ADDONS_FLCTX		= 1 << 1,
+	INODE_ADDONS_FSNOTIFY		= 1 << 2,
+	INODE_ADDONS_BPF_STORAGE	= 1 << 3,
+};
+
 #ifdef CONFIG_INODE_ADDONS
 
 /* Used by `#[export]` in rust/inode_addons/inode_addons.rs. */
 struct inode_addons *inode_addons_get(struct inode *inode);
 struct inode_addons *inode_addons_get_atomic(struct inode *inode);
+struct inode_addons *inode_addons_get_nolock(struct inode *inode);
 void inode_addons_destroy(struct inode *inode);
 void inode_addons_cache_init(void);
 void inode_addons_read_stats(struct inode_addons_stats *stats);
+u32 inode_addons_present(const struct inode *inode);
+
+#ifdef CONFIG_BPF_INODE_STORAGE
+/*
+ * Implemented in kernel/bpf/bpf_inode_storage.c; called by the container's
+ * RCU callback in rust/inode_addons/inode_addons.rs, hence declared here.
+ */
+void bpf_inode_storage_destroy(struct inode_addons *addons);
+#endif
 
 /* Fault injection for the container allocation (fail_inode_addons=). */
 bool inode_addons_should_fail(bool quiet);
@@ -94,6 +130,37 @@ extern struct fault_attr fail_inode_addons;
 static inline struct inode_addons *inode_addons(const struct inode *inode)
 {
 	return smp_load_acquire(&inode->i_addons);
+}
+
+/**
+ * inode_addons_get_gfp - the container of an inode, created with @gfp if needed
+ * @inode: the inode, kept alive by the caller
+ * @gfp: how the container may be allocated
+ *
+ * For callers that do not know their context statically, BPF local storage
+ * first.  @gfp picks one of three allocation modes:
+ *
+ * - it allows blocking (GFP_KERNEL): inode_addons_get(), may sleep;
+ * - it allows spinning but not blocking (GFP_NOWAIT, GFP_ATOMIC):
+ *   inode_addons_get_atomic(), from the container cache;
+ * - it allows neither, e.g. 0: inode_addons_get_nolock(), through
+ *   kmalloc_nolock(), which takes no lock that can deadlock and works in
+ *   any context, NMI included.  What BPF programs use: they may run with
+ *   any lock held, the slab's included.
+ *
+ * Returns the container, ERR_PTR(-ENOMEM) or ERR_PTR(-ESTALE) once teardown of
+ * the inode has begun; never NULL.  The container stays allocated until an
+ * RCU grace period after __destroy_inode(): callers that may race with
+ * teardown must use it inside an RCU read-side critical section.
+ */
+static inline struct inode_addons *inode_addons_get_gfp(struct inode *inode,
+							 gfp_t gfp)
+{
+	if (gfpflags_allow_blocking(gfp))
+		return inode_addons_get(inode);
+	if (gfpflags_allow_spinning(gfp))
+		return inode_addons_get_atomic(inode);
+	return inode_addons_get_nolock(inode);
 }
 
 #else /* !CONFIG_INODE_ADDONS */

@@ -9,6 +9,7 @@
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/fs.h>
+#include <linux/hardirq.h>
 #include <linux/init.h>
 #include <linux/inode_addons.h>
 #include <linux/seq_file.h>
@@ -37,6 +38,13 @@ late_initcall(fail_inode_addons_debugfs);
 
 bool inode_addons_should_fail(bool quiet)
 {
+	/*
+	 * inode_addons_get_nolock() may run in NMI context, which
+	 * should_fail_ex() is not written for: it may printk and dump the
+	 * stack, and updates its per-CPU random state non-atomically.
+	 */
+	if (in_nmi())
+		return false;
 	return should_fail_ex(&fail_inode_addons, sizeof(struct inode_addons),
 			      quiet ? FAULT_NOWARN : 0);
 }

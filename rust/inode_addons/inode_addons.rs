@@ -16,6 +16,11 @@
 //! recycle inodes (XFS calls `__destroy_inode()` itself and re-runs `inode_init_always()`)
 //! pass through `NULL` again, with the old container already on its way to being freed.
 //!
+//! Containers come from this crate's cache, or from `kmalloc_nolock()` for callers that may run
+//! in any context (BPF programs, see [`inode_addons_get_nolock`]). A published container is
+//! freed with `kfree()`, which takes objects of either source; only a container that lost the
+//! publishing race goes back to its own allocator (see [`Source`]).
+//!
 //! This crate owns `struct inode_addons` and its C half (`debug.c`), so it touches those through
 //! `bindings` directly; everything generic goes through the `kernel` crate's abstractions.
 
@@ -101,8 +106,73 @@ impl From<GetError> for Error {
     }
 }
 
+/// Where a new container is allocated from.
+///
+/// Published containers are freed by [`free_rcu`] with `kfree()`, whatever their source; this
+/// type only tells how to give back a container that was never published.
+#[derive(Clone, Copy)]
+enum Source {
+    /// [`CACHE`], with these GFP flags (`__GFP_ZERO` is added).
+    Cache(Flags),
+    /// `kmalloc_nolock()`: callable from any context, NMI included, and never spins on a lock
+    /// (only trylocks), so it cannot deadlock with the context it interrupted; it fails rather
+    /// than waits for memory. `kmem_cache` has no such variant, so the object comes from a
+    /// `kmalloc` bucket instead of [`CACHE`].
+    NoLock,
+}
+
+impl Source {
+    /// Whether a failure must stay silent; fault injection follows the allocation's choice.
+    fn quiet(self) -> bool {
+        match self {
+            Source::Cache(flags) => flags.contains(__GFP_NOWARN),
+            // `kmalloc_nolock()` never warns (it adds `__GFP_NOWARN` itself).
+            Source::NoLock => true,
+        }
+    }
+
+    /// Allocates a zeroed container, or returns `None`.
+    fn alloc(self, cache: &KmemCache<Addons>) -> Option<NonNull<Addons>> {
+        match self {
+            Source::Cache(flags) => cache.alloc(flags | __GFP_ZERO).ok(),
+            Source::NoLock => {
+                // SAFETY: FFI call, valid in any context. `kmalloc` memory is aligned to at
+                // least `ARCH_KMALLOC_MINALIGN` (8 bytes or more), enough for the pointers of
+                // `struct inode_addons`. `__GFP_ACCOUNT` charges the active memory cgroup, as
+                // `SLAB_ACCOUNT` does for `CACHE`.
+                let p = unsafe {
+                    bindings::kmalloc_nolock(
+                        core::mem::size_of::<Addons>(),
+                        bindings::__GFP_ZERO | bindings::__GFP_ACCOUNT,
+                        bindings::NUMA_NO_NODE,
+                    )
+                };
+                NonNull::new(p.cast::<Addons>())
+            }
+        }
+    }
+
+    /// Frees a container that was never published.
+    ///
+    /// # Safety
+    ///
+    /// `p` must have been returned by `self.alloc(cache)`, never published, and must not be used
+    /// afterwards.
+    unsafe fn free(self, cache: &KmemCache<Addons>, p: NonNull<Addons>) {
+        match self {
+            // SAFETY: `p` came from `cache` and nobody else can see it, per the safety
+            // requirements.
+            Source::Cache(_) => unsafe { cache.free(p) },
+            // SAFETY: `p` came from `kmalloc_nolock()` and nobody else can see it, per the safety
+            // requirements. Unlike `kfree()`, `kfree_nolock()` is safe in the context the
+            // allocation was made in, whatever it is; it only takes `kmalloc_nolock()` objects.
+            Source::NoLock => unsafe { bindings::kfree_nolock(p.as_ptr().cast()) },
+        }
+    }
+}
+
 /// Returns the container of `inode`, allocating and publishing it on first use.
-fn get(inode: &Inode, flags: Flags) -> Result<NonNull<Addons>, GetError> {
+fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
     let slot = inode.addons_slot();
 
     // Pairs with the fully ordered `cmpxchg` below (and the one of a concurrent caller): a
@@ -119,12 +189,13 @@ fn get(inode: &Inode, flags: Flags) -> Result<NonNull<Addons>, GetError> {
     // The cache exists before the first inode does (`inode_init()`); an inode seen without it
     // would be a bug in the caller, so fail rather than dereference.
     let cache = CACHE.as_ref().ok_or(GetError::NoMemory)?;
-    // SAFETY: FFI call into this crate's C half, callable from any context.
-    if unsafe { bindings::inode_addons_should_fail(flags.contains(__GFP_NOWARN)) } {
+    // SAFETY: FFI call into this crate's C half, callable from any context (it never injects a
+    // failure in NMI context, where the fault injection code is not safe).
+    if unsafe { bindings::inode_addons_should_fail(source.quiet()) } {
         STATS.failed.add(1, Relaxed);
         return Err(GetError::NoMemory);
     }
-    let new = cache.alloc(flags | __GFP_ZERO).map_err(|_| {
+    let new = source.alloc(cache).ok_or_else(|| {
         STATS.failed.add(1, Relaxed);
         GetError::NoMemory
     })?;
@@ -136,8 +207,9 @@ fn get(inode: &Inode, flags: Flags) -> Result<NonNull<Addons>, GetError> {
     match slot.cmpxchg(null_mut(), new.as_ptr(), Full) {
         Ok(_) => Ok(new),
         Err(_) => {
-            // SAFETY: `new` came from `cache` and was never published, nobody else can see it.
-            unsafe { cache.free(new) };
+            // SAFETY: `new` came from `source.alloc(cache)` and was never published, nobody else
+            // can see it.
+            unsafe { source.free(cache, new) };
             STATS.freed.add(1, Relaxed);
             STATS.races_lost.add(1, Relaxed);
             // A failed `cmpxchg` is unordered: re-read with acquire to see the winner's zeroing.
@@ -175,7 +247,7 @@ pub unsafe extern "C" fn inode_addons_get(inode: *mut bindings::inode) -> *mut A
     might_sleep();
     // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
     let inode = unsafe { Inode::from_raw(inode) };
-    to_err_ptr(get(inode, GFP_KERNEL))
+    to_err_ptr(get(inode, Source::Cache(GFP_KERNEL)))
 }
 
 /// Returns the add-on container of `inode`, creating it if needed, without sleeping.
@@ -190,25 +262,59 @@ pub unsafe extern "C" fn inode_addons_get(inode: *mut bindings::inode) -> *mut A
 pub unsafe extern "C" fn inode_addons_get_atomic(inode: *mut bindings::inode) -> *mut Addons {
     // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
     let inode = unsafe { Inode::from_raw(inode) };
-    to_err_ptr(get(inode, GFP_NOWAIT | __GFP_NOWARN))
+    to_err_ptr(get(inode, Source::Cache(GFP_NOWAIT | __GFP_NOWARN)))
 }
 
-/// RCU callback that returns a retired container to the cache.
+/// Returns the add-on container of `inode`, creating it if needed, from any context.
+///
+/// Like [`inode_addons_get_atomic`], for callers that may run in NMI context or with any lock
+/// held, the slab allocator's included: BPF programs. The allocation goes through
+/// `kmalloc_nolock()`, which only ever trylocks; it fails with `-ENOMEM` rather than deadlock
+/// or wait. Publication is the same lock-free `cmpxchg` as for the other variants, so a
+/// nested caller (an interrupt or NMI that arrives in the middle) either sees the container or
+/// races for it like any other task. Returns `ERR_PTR(-ESTALE)` once teardown of
+/// the inode has begun, as the other variants do.
 ///
 /// # Safety
 ///
-/// `head` must be the `rcu` member of a container that came from `CACHE` and that nothing can
-/// reach any more: `inode_addons_destroy()` retired it a grace period ago.
+/// Same as [`inode_addons_get`]. The caller may in addition hold no reference at all if it is
+/// inside an RCU read-side critical section that keeps the inode's memory valid (inodes are
+/// freed after a grace period) and uses the result only within it.
+#[export]
+pub unsafe extern "C" fn inode_addons_get_nolock(inode: *mut bindings::inode) -> *mut Addons {
+    // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
+    let inode = unsafe { Inode::from_raw(inode) };
+    to_err_ptr(get(inode, Source::NoLock))
+}
+
+/// RCU callback that frees a retired container.
+///
+/// Runs in softirq context (or in the RCU callback kthread).
+///
+/// # Safety
+///
+/// `head` must be the `rcu` member of a published container (from either [`Source`]) that
+/// nothing can reach any more: `inode_addons_destroy()` retired it a grace period ago.
 unsafe extern "C" fn free_rcu(head: *mut rcu::Head) {
     // SAFETY: `head` is the `rcu` member of a container, per the safety requirements.
     let addons = unsafe { kernel::container_of!(head, Addons, rcu) };
-    // PANIC: none; a retired container implies the cache exists.
-    if let (Some(cache), Some(addons)) = (CACHE.as_ref(), NonNull::new(addons)) {
-        // SAFETY: The container came from `cache` and is unreachable, per the safety
-        // requirements.
-        unsafe { cache.free(addons) };
-        STATS.freed.add(1, Relaxed);
+    // BPF storage published by a program that raced with teardown, after `__destroy_inode()`
+    // released the storage with `bpf_inode_storage_free()`. Such a program uses the container
+    // only inside an RCU read-side critical section, so a grace period after the container was
+    // retired none can still add to it: what is there now is final. The container must outlive
+    // the storage (it is the storage's owner, whose slot the map teardown may still clear), so
+    // this comes before the `kfree()` below.
+    #[cfg(CONFIG_BPF_INODE_STORAGE)]
+    {
+        // SAFETY: FFI call; the container is valid until freed below, and softirq context is
+        // fine for `bpf_inode_storage_destroy()`.
+        unsafe { bindings::bpf_inode_storage_destroy(addons) };
     }
+    // SAFETY: The container is unreachable, per the safety requirements. It came from `CACHE`
+    // or from `kmalloc_nolock()`; `kfree()` frees both (it finds the cache from the slab), where
+    // `kmem_cache_free()` would reject the latter.
+    unsafe { bindings::kfree(addons.cast()) };
+    STATS.freed.add(1, Relaxed);
 }
 
 /// Retires the add-on container of an inode whose teardown has begun.
@@ -232,17 +338,61 @@ pub unsafe extern "C" fn inode_addons_destroy(inode: *mut bindings::inode) {
         return;
     }
     // SAFETY: `old` is a published container: valid until the grace period that starts below.
-    let members_left = unsafe {
-        !(*old).i_flctx.is_null()
-            || !(*old).i_fsnotify_marks.is_null()
-            || !(*old).i_bpf_storage.is_null()
-    };
+    let members_left =
+        unsafe { !(*old).i_flctx.is_null() || !(*old).i_fsnotify_marks.is_null() };
     // The owners release their members before `__destroy_inode()` retires the container; a member
-    // left behind would leak, so say so.
+    // left behind would leak, so say so. Not BPF storage: `bpf_inode_storage_free()` released
+    // it too, but a BPF program racing with teardown may have published new storage since, and
+    // may still do so until the grace period ends; `free_rcu` releases it.
     kernel::warn_on!(members_left);
-    // SAFETY: `old` came from `CACHE` and is now unreachable for new readers; `free_rcu` frees it
-    // once the readers that loaded it before the `xchg` are done.
+    // SAFETY: `old` is a published container (from either `Source`), now unreachable for new
+    // readers; `free_rcu` frees it once the readers that loaded it before the `xchg` are done.
     unsafe { rcu::call_rcu(&raw mut (*old).rcu, free_rcu) };
+}
+
+/// Returns which add-ons `inode` carries, as a mask of `enum inode_addons_bits`.
+///
+/// A lockless snapshot, for introspection (the `bpf_inode_addons()` kfunc): each member may be
+/// set or cleared right after it was read. An inode without a container, or whose teardown has
+/// begun (the dead container), has none.
+///
+/// # Safety
+///
+/// `inode` must point to an inode initialised by `inode_init_always()` whose memory stays valid
+/// for the duration of the call, and the caller must be inside an RCU read-side critical
+/// section, which keeps a container that is retired concurrently allocated.
+#[export]
+pub unsafe extern "C" fn inode_addons_present(inode: *const bindings::inode) -> u32 {
+    // SAFETY: The caller keeps `inode` valid for the duration of the call.
+    let inode = unsafe { Inode::from_raw(inode) };
+    // Pairs with the publishing `cmpxchg` in `get()`: the members read below are at least as
+    // recent as the zeroes the container was published with.
+    let addons = inode.addons_slot().load(Acquire);
+    if addons.is_null() || addons == dead() {
+        return 0;
+    }
+    // SAFETY: `addons` is a published container, which the caller's RCU read-side critical
+    // section keeps allocated even if it is retired meanwhile. Its members are written only with
+    // `cmpxchg()`, `WRITE_ONCE()` and `rcu_assign_pointer()`/`RCU_INIT_POINTER()` (aligned
+    // pointer stores), so relaxed atomic loads do not race with them.
+    let (flctx, marks, storage) = unsafe {
+        (
+            Atomic::from_ptr(&raw mut (*addons).i_flctx).load(Relaxed),
+            Atomic::from_ptr(&raw mut (*addons).i_fsnotify_marks).load(Relaxed),
+            Atomic::from_ptr(&raw mut (*addons).i_bpf_storage).load(Relaxed),
+        )
+    };
+    let mut bits: u32 = bindings::inode_addons_bits_INODE_ADDONS_CONTAINER;
+    if !flctx.is_null() {
+        bits |= bindings::inode_addons_bits_INODE_ADDONS_FLCTX;
+    }
+    if !marks.is_null() {
+        bits |= bindings::inode_addons_bits_INODE_ADDONS_FSNOTIFY;
+    }
+    if !storage.is_null() {
+        bits |= bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE;
+    }
+    bits
 }
 
 /// Creates the containers' cache; called once from `inode_init()`, before any inode exists.
@@ -294,5 +444,25 @@ mod tests {
     #[test]
     fn cache_exists_after_boot() {
         assert!(CACHE.as_ref().is_some());
+    }
+
+    #[test]
+    fn nolock_alloc_is_zeroed() {
+        // `cache_exists_after_boot` reports a missing cache.
+        let Some(cache) = CACHE.as_ref() else {
+            return;
+        };
+        // `kmalloc_nolock()` may fail even with memory to spare (a trylock lost); nothing to
+        // check then.
+        if let Some(p) = Source::NoLock.alloc(cache) {
+            // SAFETY: `p` was just allocated with `__GFP_ZERO` and is not shared.
+            let a = unsafe { p.as_ref() };
+            assert!(a.i_flctx.is_null());
+            assert!(a.i_fsnotify_marks.is_null());
+            assert!(a.i_bpf_storage.is_null());
+            // SAFETY: `p` came from `Source::NoLock.alloc()`, was never published and is not used
+            // afterwards.
+            unsafe { Source::NoLock.free(cache, p) };
+        }
     }
 }

@@ -93,6 +93,49 @@ static void addons_atomic_context_test(struct kunit *test)
 	iput(inode);
 }
 
+/*
+ * The variant for BPF programs creates a container with interrupts disabled
+ * (it would in NMI context too), and the container is freed like the others:
+ * the RCU callback uses kfree(), which takes kmalloc_nolock() objects.
+ */
+static void addons_nolock_test(struct kunit *test)
+{
+	struct inode_addons_stats before = stats(), after;
+	struct inode *inode = fresh_inode(test);
+	struct inode_addons *a;
+	unsigned long flags;
+	u32 bits;
+
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, inode_addons_present(inode), 0);
+	rcu_read_unlock();
+
+	local_irq_save(flags);
+	a = inode_addons_get_gfp(inode, 0);	/* no gfp: kmalloc_nolock() */
+	local_irq_restore(flags);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	if (IS_ERR(a)) {
+		/* kmalloc_nolock() fails on a lost trylock, not just on OOM. */
+		KUNIT_EXPECT_EQ(test, PTR_ERR(a), -ENOMEM);
+		iput(inode);
+		return;
+	}
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons(inode), a);
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), a);
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_nolock(inode), a);
+
+	rcu_read_lock();
+	bits = inode_addons_present(inode);
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, bits, (u32)INODE_ADDONS_CONTAINER);
+
+	iput(inode);	/* evicts: new_inode() inodes are unhashed */
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_GE(test, after.allocated, before.allocated + 1);
+	KUNIT_EXPECT_GE(test, after.freed, before.freed + 1);
+}
+
 struct race_worker {
 	struct inode **inodes;
 	struct inode_addons **seen;
@@ -274,10 +317,14 @@ static void addons_refused_after_teardown_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, rcu_access_pointer(dead->i_bpf_storage));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), ERR_PTR(-ESTALE));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_atomic(inode), ERR_PTR(-ESTALE));
+	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_nolock(inode), ERR_PTR(-ESTALE));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons(inode), dead);
+	rcu_read_lock();
+	KUNIT_EXPECT_EQ(test, inode_addons_present(inode), 0);
+	rcu_read_unlock();
 	after = stats();
 	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 1);
-	KUNIT_EXPECT_EQ(test, after.refused, before.refused + 2);
+	KUNIT_EXPECT_EQ(test, after.refused, before.refused + 3);
 
 	/* Recycled: inode_init_always() again, then a new container. */
 	KUNIT_ASSERT_EQ(test, inode_init_always(test_sb(test), inode), 0);
@@ -484,6 +531,7 @@ static void addons_test_exit(struct kunit *test)
 static struct kunit_case inode_addons_test_cases[] = {
 	KUNIT_CASE(addons_lazy_test),
 	KUNIT_CASE(addons_atomic_context_test),
+	KUNIT_CASE(addons_nolock_test),
 	KUNIT_CASE_SLOW(addons_race_test),
 	KUNIT_CASE(addons_evict_frees_after_rcu_test),
 	KUNIT_CASE(addons_refused_after_teardown_test),
