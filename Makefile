@@ -56,7 +56,7 @@ check: kernel kernel-n
 	@python3 $(WB)/check.py boot --variant y --kernel $(KERNEL_Y) \
 		--out $(BUILD)/results-y.json $(addprefix --expect-suite ,$(KUNIT_SUITES))
 	@python3 $(WB)/check.py boot --variant n --kernel $(KERNEL_N) \
-		--out $(BUILD)/results-n.json
+		--bpf-vmlinux $(BUILD)/out-y/vmlinux --out $(BUILD)/results-n.json
 	@python3 $(WB)/check.py summary $(BUILD)/results-y.json $(BUILD)/results-n.json
 
 # sizeof(struct inode): pristine vs patched, Debian's distro config and ours.
@@ -66,8 +66,10 @@ size: deps
 	@bash $(WB)/size.sh
 
 demo: kernel
-	@bash $(WB)/run.sh $(KERNEL_Y) "samples/inode_addons/demo.sh" 2>&1 | \
-		python3 $(WB)/demo_filter.py
+	@CARGO_BUILD_JOBS=$$(nproc) bash samples/inode_addons/inode_activity/build.sh \
+		$(BUILD)/out-y/vmlinux >/dev/null
+	@bash $(WB)/run.sh $(KERNEL_Y) "BUILD_DIR=$(BUILD) samples/inode_addons/demo.sh" 2>&1 | \
+		python3 $(WB)/demo_filter.py; exit $${PIPESTATUS[0]}
 
 clean:
 	rm -rf $(BUILD)

@@ -113,6 +113,13 @@ def cmd_boot(a):
     subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
                     "-o", os.path.join(bindir, "addons_test"),
                     os.path.join(src, "addons_test.c")], check=True)
+    # The BPF selftests, against the BTF of the kernel under test (or of the
+    # =y kernel, for =n, whose runner then skips: no inode storage kfuncs).
+    vmlinux = os.path.join(os.path.dirname(a.kernel), "../../../vmlinux")
+    if a.bpf_vmlinux:
+        vmlinux = a.bpf_vmlinux
+    subprocess.run(["bash", os.path.join(src, "bpf/build.sh"), vmlinux,
+                    os.path.join(os.path.dirname(bindir), "selftests-bpf")], check=True)
     cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
            "GUEST_BIN=%s %s/run_guest.sh %s" % (bindir, src, a.variant)]
     t0 = time.time()
@@ -181,6 +188,7 @@ def main():
     b.add_argument("--kernel", required=True)
     b.add_argument("--out", required=True)
     b.add_argument("--expect-suite", action="append")
+    b.add_argument("--bpf-vmlinux", help="vmlinux whose BTF the BPF selftests are built against")
     h = sub.add_parser("host")
     h.add_argument("--name", required=True)
     h.add_argument("--out", required=True)
