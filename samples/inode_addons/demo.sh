@@ -32,4 +32,9 @@ umount "$dir"
 sleep 1
 say "after unmount (inodes evicted, containers freed after RCU): $(active)"
 rmdir "$dir"
-say "KUnit results of this boot are in the kernel log above (inode_addons suites)"
+
+# BPF inode storage from tracing programs: the inode-activity sample.
+here=$(cd "$(dirname "$0")" && pwd)
+say ""
+say "inode-activity: per-inode opens/reads/writes kept in BPF inode storage"
+"$here/inode_activity/run_demo.sh"
