@@ -7,6 +7,11 @@ BUILD_DIR=${BUILD_DIR:-$TOP/build}
 PRISTINE=$CACHE_DIR/linux-$KVER-pristine
 SRC=$BUILD_DIR/linux
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Hits across checkouts (CI clones elsewhere): paths relative to the
+# checkout, and the build directory left out of the hash (it only
+# changes DW_AT_comp_dir, which BTF does not use).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 export PATH=$HOME/.cargo/bin:$PATH
 JOBS=${JOBS:-$(nproc)}

@@ -1132,7 +1132,7 @@ static const struct {
 	  "R1 must be a rcu pointer", "check_kfunc_args, KF_ARG_PTR_TO_BTF_ID",
 	  storage_reject__elf_bytes },
 	{ "bpf/reject-probe-read-kfunc", "reject_probe_read",
-	  "R2 must be a rcu pointer", "check_kfunc_args, KF_ARG_PTR_TO_BTF_ID: a scalar is neither trusted nor RCU",
+	  "Pass a verifier-tracked pointer to the expected kernel object type", "check_kfunc_args, KF_ARG_PTR_TO_BTF_ID: 'R2 is scalar expected struct inode' and its suggestion",
 	  storage_reject__elf_bytes },
 	{ "bpf/reject-wrong-map-helper", "reject_wrong_map",
 	  "cannot pass map_type 2 into func bpf_inode_storage_get#145",
@@ -1176,7 +1176,7 @@ static void test_rejects(void)
 		} else if (!strstr(logbuf, rejects[i].expect)) {
 			nok(rejects[i].test, "load failed (%s) without \"%s\" (%s) in the log",
 			    strerror(-err), rejects[i].expect, rejects[i].where);
-			print_log_tail(logbuf, 25);
+			print_log_tail(logbuf, 45);
 		} else {
 			ok(rejects[i].test);
 		}
