@@ -57,7 +57,11 @@ check: kernel kernel-n
 		--out $(BUILD)/results-y.json $(addprefix --expect-suite ,$(KUNIT_SUITES))
 	@python3 $(WB)/check.py boot --variant n --kernel $(KERNEL_N) \
 		--bpf-vmlinux $(BUILD)/out-y/vmlinux --out $(BUILD)/results-n.json
-	@python3 $(WB)/check.py summary $(BUILD)/results-y.json $(BUILD)/results-n.json
+	@python3 $(WB)/check.py boot --variant y --kernel $(KERNEL_Y) --label y-nolsm \
+		--append "kunit.enable=0 lsm=capability,landlock,lockdown,yama" \
+		--tests 30-bpf --no-bpf-lsm --out $(BUILD)/results-y-nolsm.json
+	@python3 $(WB)/check.py summary $(BUILD)/results-y.json $(BUILD)/results-n.json \
+		$(BUILD)/results-y-nolsm.json
 
 # sizeof(struct inode): pristine vs patched, Debian's distro config and ours.
 size: deps

@@ -120,19 +120,24 @@ def cmd_boot(a):
         vmlinux = a.bpf_vmlinux
     subprocess.run(["bash", os.path.join(src, "bpf/build.sh"), vmlinux,
                     os.path.join(os.path.dirname(bindir), "selftests-bpf")], check=True)
+    label = a.label or a.variant
     cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
-           "GUEST_BIN=%s %s/run_guest.sh %s" % (bindir, src, a.variant)]
+           "%sGUEST_BIN=%s %s/run_guest.sh %s '%s'" % (
+               "EXPECT_NO_BPF_LSM=1 " if a.no_bpf_lsm else "", bindir, src, a.variant, a.tests)]
+    env = dict(os.environ)
+    if a.append:
+        env["RUN_APPEND"] = a.append
     t0 = time.time()
     with open(log_path, "w") as f:
-        p = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=TOP)
+        p = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, cwd=TOP, env=env)
     took = time.time() - t0
     log = open(log_path, errors="replace").read()
-    res = parse(log, a.variant, a.expect_suite or [])
+    res = parse(log, label, a.expect_suite or [])
     if p.returncode not in (0,):
-        res.append(("kernel-%s" % a.variant, "guest-exit-status", "fail",
+        res.append(("kernel-%s" % label, "guest-exit-status", "fail",
                     "run.sh exited %d, log: %s" % (p.returncode, log_path)))
     json.dump({"results": res, "seconds": took, "log": log_path}, open(a.out, "w"), indent=1)
-    print("boot %s: %.0f s, log %s" % (a.variant, took, log_path))
+    print("boot %s: %.0f s, log %s" % (label, took, log_path))
     return 0
 
 
@@ -189,6 +194,11 @@ def main():
     b.add_argument("--out", required=True)
     b.add_argument("--expect-suite", action="append")
     b.add_argument("--bpf-vmlinux", help="vmlinux whose BTF the BPF selftests are built against")
+    b.add_argument("--label", help="name of this boot in the results (default: the variant)")
+    b.add_argument("--append", help="extra kernel command line")
+    b.add_argument("--tests", default="*", help="glob of the in-guest tests to run")
+    b.add_argument("--no-bpf-lsm", action="store_true",
+                   help="the guest must find the BPF LSM inactive")
     h = sub.add_parser("host")
     h.add_argument("--name", required=True)
     h.add_argument("--out", required=True)

@@ -5,8 +5,11 @@
 # the booted test kernel.  Prints one "GUEST: ok|not ok|skip <name>" line per
 # test and "GUEST: done" at the end; the host-side runner counts them.
 #
-# Usage: run_guest.sh y|n    (the kernel's CONFIG_INODE_ADDONS)
-variant=${1:?usage: run_guest.sh y|n}
+# Usage: run_guest.sh y|n [TESTS]
+#   y|n    the kernel's CONFIG_INODE_ADDONS
+#   TESTS  a glob of tests/ to run (default: all), e.g. '30-bpf'
+variant=${1:?usage: run_guest.sh y|n [TESTS]}
+only=${2:-*}
 here=$(cd "$(dirname "$0")" && pwd)
 export PATH=${GUEST_BIN:-/nonexistent}:$PATH
 export TMPDIR=${TMPDIR:-/tmp}
@@ -27,9 +30,11 @@ run() {
 export -f ok nok skip
 
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+[ -d /sys/kernel/security ] && ! mountpoint -q /sys/kernel/security &&
+	mount -t securityfs none /sys/kernel/security
 . "$here/lib.sh"
 
-for t in "$here"/tests/*.sh; do
+for t in "$here"/tests/$only.sh; do
 	# shellcheck source=/dev/null
 	. "$t"
 done

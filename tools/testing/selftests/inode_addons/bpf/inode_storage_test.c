@@ -1306,8 +1306,32 @@ static void check_bpf_lsm(void)
 		mount("securityfs", "/sys/kernel/security", "securityfs", 0, NULL);
 		fd = open("/sys/kernel/security/lsm", O_RDONLY);
 	}
-	if (fd < 0)
-		return;		/* unknown: assume active */
+	if (fd < 0) {
+		/*
+		 * No securityfs (CONFIG_SECURITYFS=n): an lsm= list on the
+		 * command line is the active list (capability aside); without
+		 * one, CONFIG_LSM applies and we assume it has bpf.
+		 */
+		static char cmdline[4096];
+		char *lsm, *end;
+
+		fd = open("/proc/cmdline", O_RDONLY);
+		if (fd < 0)
+			return;
+		n = read(fd, cmdline, sizeof(cmdline) - 1);
+		close(fd);
+		cmdline[n > 0 ? n : 0] = 0;
+		lsm = strstr(cmdline, " lsm=");
+		if (!lsm)
+			return;
+		lsm += 5;
+		end = strchr(lsm, ' ');
+		if (end)
+			*end = 0;
+		bpf_lsm_active = strstr(lsm, "bpf") != NULL;
+		printf("# LSMs from lsm= on the command line: %s\n", lsm);
+		return;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n > 0) {
