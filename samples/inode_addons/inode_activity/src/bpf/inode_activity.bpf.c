@@ -128,20 +128,31 @@ int BPF_PROG(ensure_value, struct file *file, int mask)
 	return 0;
 }
 
-SEC("fexit/vfs_read")
-int BPF_PROG(count_read, struct file *file, char *buf, size_t count, loff_t *pos,
-	     ssize_t ret)
+/* Counts a finished read or write of @ret bytes on an inode that has a value. */
+static __always_inline void count_io(struct file *file, ssize_t ret, bool write)
 {
 	struct inode_activity *a;
 
 	if (ret < 0)
-		return 0;
+		return;
 	a = get_existing(file);
-	if (a) {
+	if (!a)
+		return;
+	if (write) {
+		__sync_fetch_and_add(&a->writes, 1);
+		__sync_fetch_and_add(&a->write_bytes, ret);
+	} else {
 		__sync_fetch_and_add(&a->reads, 1);
 		__sync_fetch_and_add(&a->read_bytes, ret);
-		note_task(a);
 	}
+	note_task(a);
+}
+
+SEC("fexit/vfs_read")
+int BPF_PROG(count_read, struct file *file, char *buf, size_t count, loff_t *pos,
+	     ssize_t ret)
+{
+	count_io(file, ret, false);
 	return 0;
 }
 
@@ -149,15 +160,6 @@ SEC("fexit/vfs_write")
 int BPF_PROG(count_write, struct file *file, const char *buf, size_t count, loff_t *pos,
 	     ssize_t ret)
 {
-	struct inode_activity *a;
-
-	if (ret < 0)
-		return 0;
-	a = get_existing(file);
-	if (a) {
-		__sync_fetch_and_add(&a->writes, 1);
-		__sync_fetch_and_add(&a->write_bytes, ret);
-		note_task(a);
-	}
+	count_io(file, ret, true);
 	return 0;
 }
