@@ -8,6 +8,16 @@ addons_live() {
 	awk '$1 == "live" { print $2 }' "$STATS"
 }
 
+# live_delta_within BEFORE LO HI WHAT: the live container count, relative to
+# BEFORE, is in [LO, HI]; prints it (with slabinfo) for the log.
+live_delta_within() {
+	local now d
+	now=$(addons_live)
+	d=$((now - $1))
+	echo "$4: live containers $1 -> $now ($(slab_line))"
+	[ $d -ge $2 ] && [ $d -le $3 ]
+}
+
 # The container cache's line of /proc/slabinfo: active and total objects.
 slab_line() {
 	awk '$1 == "inode_addons" { printf "slabinfo: %s active / %s objects", $2, $3 }' /proc/slabinfo

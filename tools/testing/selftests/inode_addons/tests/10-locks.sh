@@ -3,7 +3,7 @@
 # on tmpfs and on ext4, and containers exist only on inodes that lock.
 
 locks_suite() {
-	local fs=$1 dir=$2 n=40 before after f i
+	local fs=$1 dir=$2 n=40 before f i
 
 	t_flock_conflict() {
 		f=$dir/flock
@@ -43,18 +43,12 @@ locks_suite() {
 		settle
 		before=$(addons_live)
 		for i in $(seq 200); do : > "$dir/many/f$i"; done
-		after=$(addons_live)
-		echo "200 new files: live containers $before -> $after ($(slab_line))"
-		[ $((after - before)) -le 2 ] || return 1
+		live_delta_within "$before" 0 2 "200 new files" || return 1
 		for i in $(seq $n); do flock "$dir/many/f$i" true; done
-		after=$(addons_live)
-		echo "flock on $n of them: live containers -> $after ($(slab_line))"
-		[ $((after - before)) -ge $n ] && [ $((after - before)) -le $((n + 2)) ] || return 1
+		live_delta_within "$before" $n $((n + 2)) "flock on $n of them" || return 1
 		rm -rf "$dir/many"
 		settle
-		after=$(addons_live)
-		echo "after unlink: live containers -> $after ($(slab_line))"
-		[ $((after - before)) -le 2 ]
+		live_delta_within "$before" 0 2 "after unlink"
 	}
 	run "locks-$fs/containers-only-on-locked-inodes" t_containers_only_on_locked
 }

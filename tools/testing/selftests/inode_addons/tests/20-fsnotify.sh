@@ -4,7 +4,7 @@
 # the inodes they watch, and the containers go when the inodes do.
 
 fsnotify_suite() {
-	local fs=$1 dir=$2 n=30 before after i out pid
+	local fs=$1 dir=$2 n=30 before i out pid rc
 
 	t_inotify_events() {
 		out=$dir/inotify.out
@@ -39,15 +39,13 @@ fsnotify_suite() {
 			> "$out" 2>&1 &
 		pid=$!
 		sleep 2
-		after=$(addons_live)
-		echo "inotify watches on $n files: live containers $before -> $after ($(slab_line))"
+		live_delta_within "$before" $n $((n + 2)) "inotify watches on $n files"
+		rc=$?
 		kill $pid; wait $pid 2>/dev/null
-		[ $((after - before)) -ge $n ] && [ $((after - before)) -le $((n + 2)) ] || return 1
+		[ $rc = 0 ] || return 1
 		rm -rf "$dir/w"
 		settle
-		after=$(addons_live)
-		echo "after unlink: live containers -> $after ($(slab_line))"
-		[ $((after - before)) -le 2 ]
+		live_delta_within "$before" 0 2 "after unlink"
 	}
 	run "fsnotify-$fs/containers-only-on-watched-inodes" t_containers_only_on_watched
 }
