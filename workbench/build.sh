@@ -14,7 +14,7 @@ variant=${1:?usage: build.sh y|n|pristine [make targets]}
 shift
 config=${CONFIG_FRAGMENT:-$TOP/configs/test.config}
 case $variant in
-y|n)      src=$SRC ;;
+y|n)      src=${SRC_TREE:-$SRC} ;;
 pristine) src=$PRISTINE ;;
 *)        die "unknown variant '$variant' (y, n or pristine)" ;;
 esac
@@ -42,8 +42,12 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$w
 		"$out/.config" "$frag" >/dev/null
 	"${KMAKE[@]}" -C "$src" O="$out" olddefconfig >/dev/null
 	# Options the tests cannot do without: fail here, not in the guest.
-	need=(CONFIG_RUST CONFIG_KUNIT CONFIG_DEBUG_INFO_BTF CONFIG_BPF_SYSCALL CONFIG_KASAN)
-	[ "$variant" = y ] && need+=(CONFIG_INODE_ADDONS CONFIG_INODE_ADDONS_KUNIT_TEST)
+	# $REQUIRE overrides the list (the bench config has no KUnit or KASAN).
+	read -r -a need <<< "${REQUIRE:-CONFIG_RUST CONFIG_KUNIT CONFIG_DEBUG_INFO_BTF CONFIG_BPF_SYSCALL CONFIG_KASAN}"
+	if [ "$variant" = y ]; then
+		need+=(CONFIG_INODE_ADDONS)
+		[ -n "${REQUIRE:-}" ] || need+=(CONFIG_INODE_ADDONS_KUNIT_TEST)
+	fi
 	[ -n "$base" ] && need=()
 	for o in "${need[@]}"; do
 		grep -q "^$o=y" "$out/.config" || die "$o did not stay enabled in $out/.config
