@@ -53,26 +53,7 @@ out=$(cd "$out" && pwd)
 	die "bpftool could not dump the BTF of $vmlinux (built without CONFIG_DEBUG_INFO_BTF?)"
 mv "$out/vmlinux.h.tmp" "$out/vmlinux.h"
 
-# bpf_inode_storage_lookup()'s return type must match the kernel's in kind
-# (libbpf checks): '__u8 *' (kernel/bpf/bpf_inode_addons.c: 'u8 *', so that
-# the verifier gives the program rdwr_buf_size bytes of memory), or 'void *'
-# should a kernel declare that.  Kernels without the kfunc get '__u8 *'.
-lookup_ret=$("$BPFTOOL" btf dump file "$vmlinux" format raw |
-	awk -v name="'${IA_LOOKUP_KFUNC:-bpf_inode_storage_lookup}'" '
-	{ id = substr($1, 2, length($1) - 2) }
-	$2 == "FUNC" && $3 == name { split($4, a, "="); fn = a[2] }
-	$2 == "FUNC_PROTO" { split($4, a, "="); ret[id] = a[2] }
-	$2 == "PTR" { split($4, a, "="); ptr[id] = a[2] }
-	$2 == "INT" { isint[id] = 1 }
-	$2 == "TYPEDEF" || $2 == "CONST" || $2 == "VOLATILE" || $2 == "TYPE_TAG" { split($4, a, "="); alias[id] = a[2] }
-	END {
-		if (fn == "" || !(fn in ret)) { print "__u8 *"; exit }
-		r = ret[fn]
-		if (!(r in ptr)) { print "void *"; exit }
-		t = ptr[r]
-		for (i = 0; i < 8 && (t in alias); i++) t = alias[t]
-		print (t in isint) ? "__u8 *" : "void *"
-	}')
+lookup_ret=$(BPFTOOL="$BPFTOOL" bash "$here/lookup_ret.sh" "$vmlinux")
 echo "build.sh: bpf_inode_storage_lookup() returns '$lookup_ret' in $vmlinux (or is absent)"
 
 arch=$(uname -m)
