@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * make bench: inode storage through the kfunc bpf_inode_storage_lookup()
+ * and through the helper, from a tp_btf tracing program, whose inode
+ * argument is trusted (fentry arguments are not, in 7.3.4, so the kfunc
+ * cannot be called there).  Triggered by flock(); see bench.bpf.c for the
+ * protocol.  Loads only on a kernel with the kfuncs.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "bench_common.h"
+#include "ia_kfuncs.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct bench_val);
+} kstore SEC(".maps");
+
+__u32 target_tgid;
+__u32 armed;
+__u32 mode;
+
+__u64 t_loop;
+__u64 hits;
+__s64 err;
+
+#define keep(x) asm volatile("" : "+r"(x))
+
+/* As in bench.bpf.c; @call yields a struct bench_val * or NULL. */
+#define TIMED_LOOP(call)						\
+	do {								\
+		__u64 __t0, __sum = 0, __hits = 0;			\
+		int __i;						\
+									\
+		__t0 = bpf_ktime_get_ns();				\
+		_Pragma("clang loop unroll(disable)")			\
+		for (__i = 0; __i < BENCH_LOOP; __i++) {		\
+			struct bench_val *__v = (void *)(call);		\
+									\
+			if (__v) {					\
+				__sum += __v->x;			\
+				__hits++;				\
+			}						\
+			keep(__sum);					\
+		}							\
+		t_loop = bpf_ktime_get_ns() - __t0;			\
+		hits = __hits;						\
+		keep(__sum);						\
+	} while (0)
+
+SEC("tp_btf/flock_lock_inode")
+int BPF_PROG(b_kfunc, struct inode *inode, struct file_lock *fl, int ret)
+{
+	struct bench_val *v;
+
+	if (!armed || (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return 0;
+	armed = 0;
+
+	switch (mode) {
+	case B_EMPTY:
+		TIMED_LOOP((struct bench_val *)0);
+		break;
+	case B_KFUNC_GET:
+		TIMED_LOOP(bpf_inode_storage_lookup(&kstore, inode, 0,
+						    sizeof(struct bench_val)));
+		break;
+	case B_INODE_GET:
+		TIMED_LOOP(bpf_inode_storage_get(&kstore, inode, 0, 0));
+		break;
+	case B_INODE_SETUP:
+		v = bpf_inode_storage_get(&kstore, inode, 0,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (v)
+			v->x = 1;
+		else
+			err = -1;
+		break;
+	}
+	return 0;
+}
