@@ -14,7 +14,7 @@ KERNEL_Y := $(BUILD)/out-y/arch/x86/boot/bzImage
 KERNEL_N := $(BUILD)/out-n/arch/x86/boot/bzImage
 KUNIT_SUITES := inode_addons inode_addons_rust rust_kernel_slab
 
-.PHONY: help deps source kernel kernel-n pristine run check demo size clean
+.PHONY: help deps source kernel kernel-n pristine run check demo size bench clean
 
 help:
 	@echo "make demo      build the patched kernel, boot it, show the container at work"
@@ -25,6 +25,7 @@ help:
 	@echo "make pristine  unpatched 7.3.4, same config  -> $(BUILD)/out-pristine"
 	@echo "make run CMD='...'  boot the built kernel and run CMD in the guest"
 	@echo "make size      sizeof(struct inode), pristine vs patched  -> $(BUILD)/size.md"
+	@echo "make bench     container vs pristine, one pointer, hash maps -> $(BUILD)/bench/report.md"
 	@echo "make deps      install the toolchain (run implicitly)"
 
 deps:
@@ -68,6 +69,10 @@ size: deps
 	@bash $(WB)/fetch-source.sh $(CACHE) >/dev/null
 	@bash $(WB)/apply.sh >/dev/null
 	@bash $(WB)/size.sh
+
+# Not part of check: three more kernels (about 45 min cold) and six boots.
+bench: source
+	@bash $(WB)/bench/bench.sh
 
 demo: kernel
 	@CARGO_BUILD_JOBS=$$(nproc) bash samples/inode_addons/inode_activity/build.sh \

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the container against today's kernel, the one-pointer
+# variant and hash maps.  Builds three kernels with configs/bench.config:
+#
+#   pristine    unpatched 7.3.4                        build/out-pristine-bench
+#   patched     the series, CONFIG_INODE_ADDONS=y      build/out-y-bench
+#   onepointer  the series + one-pointer.patch         build/out-y-bench-onepointer
+#
+# then boots each twice: once under "-icount shift=0" (instruction time:
+# lookup, create, hotpath, slabinfo) and once without (memory at scale),
+# and writes build/bench/report.md with its plots.  Also builds a few
+# objects with Debian's distro config for the sizes (as make size does).
+#
+# Environment: BENCH_FILES (default 1000000) files for the memory part,
+# BENCH_KERNELS (default "pristine patched onepointer").
+set -euo pipefail
+. "$(dirname "$0")/../env.sh"
+
+here=$TOP/workbench/bench
+out=$BUILD_DIR/bench
+files=${BENCH_FILES:-1000000}
+read -r -a kernels <<< "${BENCH_KERNELS:-pristine patched onepointer}"
+selftest=$TOP/tools/testing/selftests/inode_addons/bench
+mkdir -p "$out"
+t_start=$SECONDS
+
+step() { echo "bench: [$(( (SECONDS - t_start) / 60 )) min] $*" >&2; }
+
+export CONFIG_FRAGMENT=$TOP/configs/bench.config
+export REQUIRE="CONFIG_RUST CONFIG_DEBUG_INFO_BTF CONFIG_BPF_SYSCALL CONFIG_XFS_FS CONFIG_BTRFS_FS"
+
+# The one-pointer tree: the patched tree, hard-linked, plus one patch
+# (patch(1) writes new files, so build/linux is not touched).
+onepointer_tree() {
+	local tree=$BUILD_DIR/linux-onepointer stamp
+	stamp=$(cat "$SRC/.inode-addons-stamp" "$here/one-pointer.patch" | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$tree/.bench-stamp" 2>/dev/null)" != "$stamp" ]; then
+		rm -rf "$tree"
+		cp -al "$SRC" "$tree"
+		patch -s -d "$tree" -p1 --no-backup-if-mismatch < "$here/one-pointer.patch" ||
+			die "one-pointer.patch does not apply to $SRC"
+		echo "$stamp" > "$tree/.bench-stamp"
+	fi
+	echo "$tree"
+}
+
+out_dir() {
+	case $1 in
+	pristine)   echo "$BUILD_DIR/out-pristine-bench" ;;
+	patched)    echo "$BUILD_DIR/out-y-bench" ;;
+	onepointer) echo "$BUILD_DIR/out-y-bench-onepointer" ;;
+	esac
+}
+
+build_kernel() {
+	case $1 in
+	pristine)   OUT_SUFFIX=-bench bash "$TOP/workbench/build.sh" pristine ;;
+	patched)    OUT_SUFFIX=-bench bash "$TOP/workbench/build.sh" y ;;
+	onepointer) SRC_TREE=$(onepointer_tree) OUT_SUFFIX=-bench-onepointer \
+			bash "$TOP/workbench/build.sh" y ;;
+	*)          die "unknown kernel '$1' in BENCH_KERNELS" ;;
+	esac >/dev/null
+}
+
+# 1. Kernels and, for each, the runner compiled against its BTF.
+for k in "${kernels[@]}"; do
+	step "building the $k kernel"
+	build_kernel "$k"
+	bash "$selftest/build.sh" "$(out_dir "$k")/vmlinux" "$out/$k/bin" >/dev/null
+done
+
+# 2. Sizes: pahole on the bench kernels' BTF and on Debian-config objects.
+step "sizes (pahole)"
+bash "$here/sizes.sh" "$out/sizes.json" "${kernels[@]}"
+
+# 3. Boots.  "-icount shift=0": one emulated instruction per guest
+# nanosecond, so the guest's clocks count instructions.
+for k in "${kernels[@]}"; do
+	kernel=$(out_dir "$k")/arch/x86/boot/bzImage
+	step "$k: instruction-timed boot (lookup, create, hotpath)"
+	RUN_RWDIR=$out RUN_TIMEOUT=3600 RUN_MEMORY=2G LOG=$out/$k/console-timed.log \
+		bash "$TOP/workbench/run.sh" "$kernel" \
+		"$selftest/bench_guest.sh timed $out/$k/bin $out/$k" \
+		--qemu-opts="-icount shift=0" > "$out/$k/console-timed.log" 2>&1 ||
+		die "$k: the timed boot failed, see $out/$k/console-timed.log"
+	step "$k: memory at scale ($files files)"
+	RUN_RWDIR=$out RUN_TIMEOUT=5400 RUN_MEMORY=${BENCH_MEMORY:-6G} \
+		bash "$TOP/workbench/run.sh" "$kernel" \
+		"$selftest/bench_guest.sh scale $out/$k/bin $out/$k $files" \
+		> "$out/$k/console-scale.log" 2>&1 ||
+		die "$k: the scale boot failed, see $out/$k/console-scale.log"
+done
+
+# 4. The report.
+step "report"
+python3 "$here/report.py" "$out" "${kernels[@]}"
+step "done: $out/report.md"

@@ -1,0 +1,573 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench: turn build/bench/ into build/bench/report.md and its plots.
+
+Usage: report.py BENCH_DIR KERNEL...
+
+Reads sizes.json and, per kernel, slabinfo.txt, lookup.json, create.json,
+hotpath.json, scale.json and guest-*.env, as written by bench.sh and the
+guest runner; draws PNGs with gnuplot.
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+NAMES = {
+    "pristine": "pristine 7.3.4",
+    "patched": "patched (container)",
+    "onepointer": "one-pointer (bench only)",
+}
+
+# cache -> (struct, free pointer outside the object, SLAB_HWCACHE_ALIGN)
+# from the kmem_cache_create() calls in 7.3.4: every one has a constructor;
+# only ext4 gives a freeptr_offset inside the object.
+CACHES = {
+    "inode_cache": ("inode", True, False),
+    "shmem_inode_cache": ("shmem_inode_info", True, False),
+    "ext4_inode_cache": ("ext4_inode_info", False, False),
+    "xfs_inode": ("xfs_inode", True, True),
+    "btrfs_inode": ("btrfs_inode", True, False),
+    "proc_inode_cache": ("proc_inode", True, False),
+    "sock_inode_cache": ("sockfs_inode", True, True),
+}
+PAGE = 4096
+SLUB_MAX_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
+
+
+def align(x, a):
+    return (x + a - 1) // a * a
+
+
+def get_order(size):
+    order, s = 0, PAGE
+    while s < size:
+        order, s = order + 1, s * 2
+    return order
+
+
+def slab_layout(object_size, outside, hwalign, nr_cpus):
+    """SLUB's object stride and slab order (mm/slub.c calculate_sizes() and
+    calculate_order(), no debugging), for nr_cpus present CPUs."""
+    size = align(object_size, 8)
+    if outside:
+        size += 8
+    size = align(size, 64 if hwalign and size > 32 else 8)
+    min_objects = 4 * (nr_cpus.bit_length() + 1)
+    max_objects = max((PAGE << SLUB_MAX_ORDER) // size, 1)
+    min_objects = min(min_objects, max_objects)
+    min_order = get_order(min_objects * size)
+    for fraction in (16, 8, 4, 2):
+        for order in range(min_order, SLUB_MAX_ORDER + 1):
+            slab = PAGE << order
+            if slab % size <= slab // fraction:
+                return size, order, slab // size
+    order = get_order(size)
+    return size, order, (PAGE << order) // size
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def env(path):
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                k, _, v = line.rstrip("\n").partition("=")
+                out[k] = v
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def slabinfo(path):
+    out = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) > 5 and not line.startswith("#") and p[1].isdigit():
+                    out[p[0]] = {"objsize": int(p[3]), "objperslab": int(p[4]),
+                                 "pagesperslab": int(p[5])}
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def pct(a, b):
+    return (a / b - 1) * 100
+
+
+def fmt_pct(x):
+    return f"{x:+.1f} %"
+
+
+def gnuplot(script):
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def bars(png, title, ylabel, rows, cols, data, fmt="%.0f", logscale=False):
+    """Grouped bar chart: rows on x, one bar per column; data[r][c] or None."""
+    dat = png[:-4] + ".dat"
+    with open(dat, "w") as f:
+        f.write("label " + " ".join(f'"{c}"' for c in cols) + "\n")
+        for r in rows:
+            vals = ["NaN" if data[r].get(c) is None else str(data[r][c]) for c in cols]
+            f.write(f'"{r}" ' + " ".join(vals) + "\n")
+    plots = ", ".join(
+        f"'{dat}' using {i + 2}:xtic(1) title columnhead"
+        for i in range(len(cols)))
+    gnuplot(f"""
+set terminal pngcairo noenhanced size 1100,560 font "Sans,10"
+set output '{png}'
+set bmargin 9
+set title "{title}"
+set ylabel "{ylabel}"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set boxwidth 0.9
+set grid ytics
+set key outside top center horizontal
+set xtics rotate by -20
+set yrange [0:*]
+{"set logscale y" if logscale else ""}
+plot {plots}
+""")
+    os.unlink(dat)
+
+
+class Report:
+    def __init__(self, bench, kernels):
+        self.dir = bench
+        self.kernels = kernels
+        self.lines = []
+        self.sizes = load(os.path.join(bench, "sizes.json")) or {}
+        self.d = {}
+        for k in kernels:
+            kd = os.path.join(bench, k)
+            self.d[k] = {
+                "lookup": load(os.path.join(kd, "lookup.json")),
+                "create": load(os.path.join(kd, "create.json")),
+                "hotpath": load(os.path.join(kd, "hotpath.json")),
+                "scale": load(os.path.join(kd, "scale.json")),
+                "slab": slabinfo(os.path.join(kd, "slabinfo.txt")),
+                "env_timed": env(os.path.join(kd, "guest-timed.env")),
+                "env_scale": env(os.path.join(kd, "guest-scale.env")),
+            }
+        self.summary = []
+
+    def w(self, s=""):
+        self.lines.append(s)
+
+    def have(self, k):
+        return k in self.d
+
+    def results(self, k, part):
+        r = self.d.get(k, {}).get(part)
+        return {x["id"]: x for x in r["results"]} if r else {}
+
+    # ------------------------------------------------------------ P1
+    def part_sizes(self):
+        s = self.sizes
+        self.w("## 1. Sizes")
+        self.w()
+        self.w("`sizeof` in bytes from pahole: Debian's amd64 distro config "
+               "(7.3.4-1~bpo13+1, objects built pristine and patched), the "
+               "bench config (BTF of the booted kernels) and the test config "
+               "(`make check`).")
+        self.w()
+        cols = [c for c in ("debian-pristine", "debian-y", "test-pristine", "test-y",
+                            "bench-pristine", "bench-patched", "bench-onepointer")
+                if c in s]
+        self.w("| struct | " + " | ".join(cols) + " |")
+        self.w("| --- |" + " ---: |" * len(cols))
+        for st in ["inode"] + [v[0] for v in CACHES.values() if v[0] != "inode"] + ["inode_addons"]:
+            row = [str(s[c].get(st, "–")) for c in cols]
+            if all(x == "–" for x in row):
+                continue
+            self.w(f"| `{st}` | " + " | ".join(row) + " |")
+        self.w()
+        if "debian-pristine" in s and "debian-y" in s:
+            a, b = s["debian-pristine"]["inode"], s["debian-y"]["inode"]
+            self.summary.append(
+                f"**Every inode is smaller**: `struct inode` is {a} → {b} bytes "
+                f"({b - a:+d}) on Debian's distro config; Song Liu's pointer would "
+                f"have made it {a + 8} (+8).")
+
+        # Objects per slab, computed and observed.
+        self.w("### Objects per slab")
+        self.w()
+        self.w("Computed with SLUB's own rules (object stride: size rounded to 8, "
+               "+8 for a free pointer outside objects with a constructor, cache-line "
+               "alignment for `SLAB_HWCACHE_ALIGN`; order: `calculate_order()` with "
+               "`slub_max_order` 3) for *N* present CPUs; observed in the bench "
+               "guests' `/proc/slabinfo` (2 CPUs). Objects per slab × pages → bytes "
+               "per object, which is what a cached inode really costs.")
+        self.w()
+        for cfg, cpus in (("debian", 2), ("debian", 64), ("bench", 2)):
+            pk = f"{cfg}-pristine"
+            yk = f"{cfg}-y" if cfg == "debian" else "bench-patched"
+            if pk not in s or yk not in s:
+                continue
+            self.w(f"**{cfg} config, {cpus} CPUs, computed**")
+            self.w()
+            self.w("| cache | pristine: stride / objs per slab / pages | patched | "
+                   "bytes per object, pristine → patched |")
+            self.w("| --- | --- | --- | ---: |")
+            for cache, (st, outside, hw) in CACHES.items():
+                if st not in s[pk] or st not in s[yk]:
+                    continue
+                a = slab_layout(s[pk][st], outside, hw, cpus)
+                b = slab_layout(s[yk][st], outside, hw, cpus)
+                ca = (PAGE << a[1]) / a[2]
+                cb = (PAGE << b[1]) / b[2]
+                self.w(f"| {cache} | {a[0]} / {a[2]} / {1 << a[1]} | "
+                       f"{b[0]} / {b[2]} / {1 << b[1]} | {ca:.1f} → {cb:.1f} "
+                       f"({fmt_pct(pct(cb, ca))}) |")
+            self.w()
+        obs = [k for k in self.kernels if self.d[k]["slab"]]
+        if obs:
+            self.w("**bench config, observed in the guest** "
+                   "(objsize / objperslab / pagesperslab; computed in brackets "
+                   "when it differs)")
+            self.w()
+            self.w("| cache | " + " | ".join(NAMES[k] for k in obs) + " |")
+            self.w("| --- |" + " --- |" * len(obs))
+            mismatches = 0
+            for cache, (st, outside, hw) in CACHES.items():
+                row = []
+                for k in obs:
+                    o = self.d[k]["slab"].get(cache)
+                    if not o:
+                        row.append("–")
+                        continue
+                    cell = f"{o['objsize']} / {o['objperslab']} / {o['pagesperslab']}"
+                    size = s.get(f"bench-{k}", {}).get(st)
+                    if size:
+                        c = slab_layout(size, outside, hw, 2)
+                        if (c[2], 1 << c[1]) != (o["objperslab"], o["pagesperslab"]):
+                            cell += f" [{c[2]} / {1 << c[1]}]"
+                            mismatches += 1
+                    row.append(cell)
+                self.w(f"| {cache} | " + " | ".join(row) + " |")
+            self.w()
+            self.w(f"The model disagrees with the guest in {mismatches} cell(s).")
+            self.w()
+
+    # ------------------------------------------------------------ P2
+    def part_lookup(self):
+        self.w("## 2. Lookup cost per call")
+        self.w()
+        self.w("Instructions per call of each lookup, from inside one program run: "
+               f"a loop of {self.loop_n()} calls between two `bpf_ktime_get_ns()` "
+               "minus the same loop without the call, minimum over 31 repetitions "
+               "(median in brackets). Every call found the value (the runner checks). "
+               "Under `-icount shift=0` one guest nanosecond is one instruction; "
+               "TCG models no caches, so a hash map's cache misses at 100k entries "
+               "do not show here — its memory does (below).")
+        self.w()
+        ids = []
+        what = {}
+        for k in self.kernels:
+            for i, r in self.results(k, "lookup").items():
+                if i not in ids:
+                    ids.append(i)
+                    what[i] = r["what"]
+        ks = [k for k in self.kernels if self.results(k, "lookup")]
+        self.w("| lookup | " + " | ".join(NAMES[k] for k in ks) + " |")
+        self.w("| --- |" + " ---: |" * len(ks))
+        refused = {}
+        plot = {}
+        for i in ids:
+            row = []
+            plot[what[i]] = {}
+            for k in ks:
+                r = self.results(k, "lookup").get(i)
+                if not r:
+                    row.append("–")
+                elif "refused" in r:
+                    n = len(refused) + 1
+                    refused.setdefault(r["refused"], n)
+                    row.append(f"refused [{refused[r['refused']]}]")
+                else:
+                    row.append(f"{r['per_call']:.0f} ({r['per_call_median']:.0f})")
+                    plot[what[i]][NAMES[k]] = round(r["per_call"])
+            self.w(f"| {what[i]} | " + " | ".join(row) + " |")
+        self.w()
+        for reason, n in refused.items():
+            self.w(f"[{n}] the verifier: `{reason}`")
+        self.w()
+        png = os.path.join(self.dir, "lookup.png")
+        bars(png, "Inode/task state lookup from a BPF program",
+             "instructions per call (-icount)", list(plot),
+             [NAMES[k] for k in ks], plot)
+        self.w("![lookup](lookup.png)")
+        self.w()
+        for k in ks:
+            hm = self.d[k]["lookup"].get("hash_memlock")
+            if hm:
+                self.w("Hash map memory (fdinfo `memlock`, preallocated, on the "
+                       f"{NAMES[k]} kernel): " + ", ".join(
+                           f"{m['entries']} entries {m['bytes'] / m['entries']:.0f} B/entry"
+                           for m in hm) + ".")
+                self.w()
+                break
+
+        def get(k, i):
+            r = self.results(k, "lookup").get(i)
+            return r["per_call"] if r and "refused" not in r else None
+        c = get("patched", "inode_helper_fentry")
+        o = get("onepointer", "inode_helper_fentry")
+        l = get("pristine", "inode_helper_lsm")
+        h = get("patched", "hash_100k")
+        t = get("patched", "task_storage")
+        kf = get("patched", "inode_kfunc_tp_btf")
+        parts = []
+        if c is not None and o is not None:
+            parts.append(f"the container's extra hop costs {c - o:+.0f} instructions "
+                         f"per lookup against the one-pointer build ({c:.0f} vs {o:.0f}, "
+                         f"{fmt_pct(pct(c, o))})")
+        if c is not None and l is not None:
+            parts.append(f"against today's BPF LSM path through `i_security` on the "
+                         f"pristine kernel: {c:.0f} vs {l:.0f} ({fmt_pct(pct(c, l))}), "
+                         f"and the container works from fentry without `lsm=bpf`")
+        if c is not None and h is not None:
+            parts.append(f"a hash map keyed by inode pointer: {h:.0f} "
+                         f"({fmt_pct(pct(c, h))} for the container)")
+        if c is not None and t is not None:
+            parts.append(f"task storage: {t:.0f}")
+        if kf is not None:
+            parts.append(f"the kfunc from tp_btf: {kf:.0f}")
+        if parts:
+            self.summary.append("**Lookup** (instructions per call): " + "; ".join(parts) + ".")
+
+    def loop_n(self):
+        for k in self.kernels:
+            r = self.d[k]["lookup"]
+            if r:
+                return r["loop"]
+        return "?"
+
+    # ------------------------------------------------------------ P3
+    def part_hotpath(self):
+        self.w("## 3. Hot paths with no add-on user")
+        self.w()
+        self.w("Instructions per operation (guest `CLOCK_MONOTONIC` under "
+               "`-icount shift=0`), minimum over 9 rounds of 2000; ratio to pristine.")
+        self.w()
+        ks = [k for k in self.kernels if self.results(k, "hotpath")]
+        if "pristine" not in ks:
+            self.w("(no pristine results)")
+            return
+        base = self.results("pristine", "hotpath")
+        self.w("| operation | " + " | ".join(NAMES[k] for k in ks) + " |")
+        self.w("| --- |" + " ---: |" * len(ks))
+        plot = {}
+        worst = []
+        for i, r in base.items():
+            row = []
+            plot[r["what"]] = {}
+            for k in ks:
+                x = self.results(k, "hotpath").get(i)
+                if not x:
+                    row.append("–")
+                    continue
+                ratio = x["min"] / r["min"]
+                row.append(f"{x['min']:.0f}" + ("" if k == "pristine" else f" ({ratio:.3f})"))
+                if k != "pristine":
+                    plot[r["what"]][NAMES[k]] = round(ratio, 4)
+                if k == "patched":
+                    worst.append((ratio, r["what"]))
+            self.w(f"| {r['what']} | " + " | ".join(row) + " |")
+        self.w()
+        png = os.path.join(self.dir, "hotpath.png")
+        bars(png, "Hot paths, ratio to pristine 7.3.4 (1.0 = same)",
+             "instructions, ratio to pristine", list(plot),
+             [NAMES[k] for k in ks if k != "pristine"], plot)
+        self.w("![hotpath](hotpath.png)")
+        self.w()
+        if worst:
+            self.summary.append(
+                "**Hot paths with no add-on user** (patched/pristine instructions): " +
+                ", ".join(f"{w} {r:.3f}" for r, w in worst) + ".")
+
+    # ------------------------------------------------------------ P4
+    def part_scale(self):
+        self.w("## 4. Memory at scale")
+        self.w()
+        ks = [k for k in self.kernels if self.d[k]["scale"]]
+        if not ks:
+            self.w("(no results)")
+            return
+        n = self.d[ks[0]]["scale"]["files"]
+        self.w(f"{n} empty files on tmpfs (all inodes stay cached), then BPF inode "
+               "storage (an 8-byte value) on 1 % of them, then on all of them, "
+               "created by a program on file open (fentry where the kernel allows "
+               "it, else BPF LSM). Total slab memory from `/proc/meminfo` (`Slab:`), "
+               "after the files were created, minus before; bytes per file.")
+        self.w()
+        self.w("| files with storage | " + " | ".join(NAMES[k] for k in ks) + " |")
+        self.w("| --- |" + " ---: |" * len(ks))
+        plot = {}
+        per = {}
+        for ph, label in (("0", "0 %"), ("1", "1 %"), ("100", "100 %")):
+            row = []
+            plot[label] = {}
+            for k in ks:
+                sc = self.d[k]["scale"]
+                b = (sc["slab_kb"][ph] - sc["slab_kb"]["before"]) * 1024 / sc["files"]
+                per[(k, ph)] = b
+                cell = f"{b:.0f}"
+                if k != "pristine" and ("pristine", ph) in per:
+                    cell += f" ({fmt_pct(pct(b, per[('pristine', ph)]))})"
+                row.append(cell)
+                plot[label][NAMES[k]] = round(b)
+            self.w(f"| {label} | " + " | ".join(row) + " |")
+        self.w()
+        self.w("Programs used: " + ", ".join(
+            f"{NAMES[k]}: `{self.d[k]['scale']['program']}`" for k in ks) + ".")
+        self.w()
+        png = os.path.join(self.dir, "memory.png")
+        bars(png, f"Slab memory per cached tmpfs file ({n} files)",
+             "bytes per file", list(plot), [NAMES[k] for k in ks], plot)
+        self.w("![memory](memory.png)")
+        self.w()
+        # Where the bytes went, per cache, 0 % -> 100 %.
+        self.w("Caches that grew by more than 1 MiB, bytes per file at 0 % and "
+               "(100 % − 0 %):")
+        self.w()
+        for k in ks:
+            sc = self.d[k]["scale"]
+            before, c0, c100 = sc["caches_before"], sc["caches_0"], sc["caches_100"]
+            items = []
+            for name in sorted(set(c0) | set(c100)):
+                b = before.get(name, [0, 0])
+                z = c0.get(name, [0, 0])
+                h = c100.get(name, [0, 0])
+                d0 = (z[0] * z[1] - b[0] * b[1]) / sc["files"]
+                d1 = (h[0] * h[1] - z[0] * z[1]) / sc["files"]
+                if abs(d0) >= 1 or abs(d1) >= 1:
+                    items.append(f"{name} {d0:.0f} / {d1:+.0f}")
+            self.w(f"- {NAMES[k]}: " + ", ".join(items))
+        self.w()
+        if ("pristine", "0") in per and ("patched", "0") in per:
+            p0, y0 = per[("pristine", "0")], per[("patched", "0")]
+            p1, y1 = per[("pristine", "1")], per[("patched", "1")]
+            p100, y100 = per[("pristine", "100")], per[("patched", "100")]
+            s = (f"**Memory** ({n} cached tmpfs files, slab bytes per file, pristine → "
+                 f"patched): no storage {p0:.0f} → {y0:.0f} ({fmt_pct(pct(y0, p0))}); "
+                 f"1 % with storage {p1:.0f} → {y1:.0f} ({fmt_pct(pct(y1, p1))}); "
+                 f"100 % {p100:.0f} → {y100:.0f} ({fmt_pct(pct(y100, p100))})")
+            if ("onepointer", "100") in per:
+                o100 = per[("onepointer", "100")]
+                s += f"; one-pointer at 100 %: {o100:.0f}"
+            self.summary.append(s + ".")
+
+    # ------------------------------------------------------------ P5
+    def part_create(self):
+        self.w("## 5. Creation")
+        self.w()
+        self.w("Instructions per `get(F_CREATE)` that creates a value, timed inside "
+               "the program around the one call, on 1000 fresh files (a container, "
+               "a `bpf_local_storage` and an element) or 1000 fresh tasks (storage "
+               "and element; the pointer is in `task_struct`); minimum, median, mean.")
+        self.w()
+        ks = [k for k in self.kernels if self.results(k, "create")]
+        ids, what = [], {}
+        for k in ks:
+            for i, r in self.results(k, "create").items():
+                if i not in ids:
+                    ids.append(i)
+                    what[i] = r["what"]
+        self.w("| creation | " + " | ".join(NAMES[k] for k in ks) + " |")
+        self.w("| --- |" + " ---: |" * len(ks))
+        plot = {}
+        for i in ids:
+            row = []
+            label = f"{i}"
+            plot[label] = {}
+            for k in ks:
+                r = self.results(k, "create").get(i)
+                if not r:
+                    row.append("–")
+                elif "refused" in r:
+                    row.append("refused")
+                else:
+                    row.append(f"{r['min']:.0f} / {r['median']:.0f} / {r['mean']:.0f}")
+                    plot[label][NAMES[k]] = round(r["median"])
+            self.w(f"| {what[i]} (`{i}`) | " + " | ".join(row) + " |")
+        self.w()
+        png = os.path.join(self.dir, "create.png")
+        bars(png, "Creating BPF local storage (median)",
+             "instructions per creation", list(plot), [NAMES[k] for k in ks], plot)
+        self.w("![create](create.png)")
+        self.w()
+        c = self.results("patched", "create")
+        if "inode_fentry" in c and "task" in c and "refused" not in c["inode_fentry"]:
+            a, t = c["inode_fentry"]["median"], c["task"]["median"]
+            s = (f"**Creation** (median instructions): inode storage with a new "
+                 f"container {a:.0f}, task storage {t:.0f} ({fmt_pct(pct(a, t))})")
+            if "inode_fentry_locked" in c:
+                s += f"; on an inode that already has a container {c['inode_fentry_locked']['median']:.0f}"
+            self.summary.append(s + ".")
+
+    def write(self):
+        self.part_sizes()
+        self.part_lookup()
+        self.part_hotpath()
+        self.part_scale()
+        self.part_create()
+        body = self.lines
+        self.lines = []
+        self.w("# make bench report: the inode add-on container")
+        self.w()
+        host = platform.processor() or platform.machine()
+        try:
+            with open("/proc/cpuinfo") as f:
+                for line in f:
+                    if line.startswith("model name"):
+                        host = line.split(":", 1)[1].strip()
+                        break
+        except OSError:
+            pass
+        qemu = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True,
+                              text=True).stdout.splitlines()[0]
+        e = next((self.d[k]["env_timed"] for k in self.kernels if self.d[k]["env_timed"]), {})
+        self.w(f"Kernels: {', '.join(NAMES[k] for k in self.kernels)}, all Linux 7.3.4 "
+               "built with `configs/bench.config` (the test config without its debug "
+               "options, plus XFS and btrfs). "
+               f"Host: {host}, {os.cpu_count()} CPUs; {qemu}, TCG (no KVM here). "
+               f"Guests: {e.get('cpus', '?')} vCPUs; the timed boots run under "
+               "`-icount shift=0`, so **every time in this report is an instruction "
+               "count**, not hardware nanoseconds; memory figures come from a boot "
+               "without `-icount`. LSMs active in the guests: "
+               f"`{e.get('lsm', '?')}`.")
+        self.w()
+        self.w("## Conclusion")
+        self.w()
+        for s in self.summary:
+            self.w(f"- {s}")
+        self.w()
+        self.lines += body
+        with open(os.path.join(self.dir, "report.md"), "w") as f:
+            f.write("\n".join(self.lines) + "\n")
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit("usage: report.py BENCH_DIR KERNEL...")
+    Report(sys.argv[1], sys.argv[2:]).write()
+    print(os.path.join(sys.argv[1], "report.md"))
+
+
+if __name__ == "__main__":
+    main()
