@@ -20,3 +20,16 @@ KMAKE=(make -s -j"$JOBS" LLVM=-19 "CC=ccache clang-19" RUSTC=/usr/bin/rustc
        KBUILD_BUILD_TIMESTAMP=2026-01-01 KBUILD_BUILD_USER=inode_addons
        KBUILD_BUILD_HOST=workbench)
 die() { echo "${0##*/}: error: $*" >&2; exit 1; }
+
+# Debian's amd64 distro config with its signing keys blanked, as every
+# out-of-Debian build must; prints the path of the copy (make size, bench).
+debian_base_config() {
+	local debian=$CACHE_DIR/debian-amd64.config out=$BUILD_DIR/debian.config
+	[ -f "$debian" ] || die "no Debian config at $debian: run 'make source'"
+	mkdir -p "$BUILD_DIR"
+	sed -e 's/^CONFIG_MODULE_SIG_KEY=.*/CONFIG_MODULE_SIG_KEY=""/' \
+	    -e 's/^CONFIG_SYSTEM_TRUSTED_KEYS=.*/CONFIG_SYSTEM_TRUSTED_KEYS=""/' \
+	    -e 's/^CONFIG_SYSTEM_REVOCATION_KEYS=.*/CONFIG_SYSTEM_REVOCATION_KEYS=""/' \
+	    "$debian" > "$out"
+	echo "$out"
+}

@@ -7,14 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-debian=$CACHE_DIR/debian-amd64.config
-[ -f "$debian" ] || die "no Debian config at $debian: run 'make source'"
-deb_base=$BUILD_DIR/debian.config
-# Signing keys are Debian's own; blank them, as every out-of-Debian build must.
-sed -e 's/^CONFIG_MODULE_SIG_KEY=.*/CONFIG_MODULE_SIG_KEY=""/' \
-    -e 's/^CONFIG_SYSTEM_TRUSTED_KEYS=.*/CONFIG_SYSTEM_TRUSTED_KEYS=""/' \
-    -e 's/^CONFIG_SYSTEM_REVOCATION_KEYS=.*/CONFIG_SYSTEM_REVOCATION_KEYS=""/' \
-    "$debian" > "$deb_base"
+deb_base=$(debian_base_config)
 empty=$BUILD_DIR/empty.config
 : > "$empty"
 

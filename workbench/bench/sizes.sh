@@ -51,13 +51,7 @@ dwarf_size() { # out struct
 	size_of -C "$2" "$1/$o" 2>/dev/null || true
 }
 
-debian=$CACHE_DIR/debian-amd64.config
-[ -f "$debian" ] || die "no Debian config at $debian: run 'make source'"
-deb_base=$BUILD_DIR/debian.config
-sed -e 's/^CONFIG_MODULE_SIG_KEY=.*/CONFIG_MODULE_SIG_KEY=""/' \
-    -e 's/^CONFIG_SYSTEM_TRUSTED_KEYS=.*/CONFIG_SYSTEM_TRUSTED_KEYS=""/' \
-    -e 's/^CONFIG_SYSTEM_REVOCATION_KEYS=.*/CONFIG_SYSTEM_REVOCATION_KEYS=""/' \
-    "$debian" > "$deb_base"
+deb_base=$(debian_base_config)
 : > "$BUILD_DIR/empty.config"
 
 deb_out() { # variant: builds the objects, prints the out directory

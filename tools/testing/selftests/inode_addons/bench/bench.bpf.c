@@ -24,6 +24,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bench_common.h"
+#include "bench_bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -78,34 +79,6 @@ __s64 err;		/* last set-up or creation failure (0: none) */
 __u64 samples[BENCH_SAMPLES];
 __u32 nsamples;
 __u64 scale_created, scale_failed;
-
-/* Keeps @x in a register, so that the loop body cannot be folded away. */
-#define keep(x) asm volatile("" : "+r"(x))
-
-/*
- * BENCH_LOOP calls of @call, which yields a struct bench_val * or NULL;
- * sets t_loop and hits.  The empty loop (@call = NULL) is the baseline.
- */
-#define TIMED_LOOP(call)						\
-	do {								\
-		__u64 __t0, __sum = 0, __hits = 0;			\
-		int __i;						\
-									\
-		__t0 = bpf_ktime_get_ns();				\
-		_Pragma("clang loop unroll(disable)")			\
-		for (__i = 0; __i < BENCH_LOOP; __i++) {		\
-			struct bench_val *__v = (call);			\
-									\
-			if (__v) {					\
-				__sum += __v->x;			\
-				__hits++;				\
-			}						\
-			keep(__sum);					\
-		}							\
-		t_loop = bpf_ktime_get_ns() - __t0;			\
-		hits = __hits;						\
-		keep(__sum);						\
-	} while (0)
 
 /* One timed call of @call into samples[]; a NULL result counts in err. */
 #define TIMED_ONCE(call)						\

@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "bench_common.h"
+#include "bench_bpf.h"
 #include "ia_kfuncs.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -28,30 +29,6 @@ __u32 mode;
 __u64 t_loop;
 __u64 hits;
 __s64 err;
-
-#define keep(x) asm volatile("" : "+r"(x))
-
-/* As in bench.bpf.c; @call yields a struct bench_val * or NULL. */
-#define TIMED_LOOP(call)						\
-	do {								\
-		__u64 __t0, __sum = 0, __hits = 0;			\
-		int __i;						\
-									\
-		__t0 = bpf_ktime_get_ns();				\
-		_Pragma("clang loop unroll(disable)")			\
-		for (__i = 0; __i < BENCH_LOOP; __i++) {		\
-			struct bench_val *__v = (void *)(call);		\
-									\
-			if (__v) {					\
-				__sum += __v->x;			\
-				__hits++;				\
-			}						\
-			keep(__sum);					\
-		}							\
-		t_loop = bpf_ktime_get_ns() - __t0;			\
-		hits = __hits;						\
-		keep(__sum);						\
-	} while (0)
 
 SEC("tp_btf/flock_lock_inode")
 int BPF_PROG(b_kfunc, struct inode *inode, struct file_lock *fl, int ret)

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The timed loop of the bench programs (BPF side only, after vmlinux.h and
+ * bench_common.h).  The program using it defines the globals t_loop and
+ * hits.
+ */
+#ifndef BENCH_BPF_H
+#define BENCH_BPF_H
+
+/* Keeps @x in a register, so that the loop body cannot be folded away. */
+#define keep(x) asm volatile("" : "+r"(x))
+
+/*
+ * BENCH_LOOP calls of @call, which yields a pointer to struct bench_val or
+ * NULL; sets t_loop and hits.  The empty loop (@call = NULL) is the
+ * baseline the runner subtracts.
+ */
+#define TIMED_LOOP(call)						\
+	do {								\
+		__u64 __t0, __sum = 0, __hits = 0;			\
+		int __i;						\
+									\
+		__t0 = bpf_ktime_get_ns();				\
+		_Pragma("clang loop unroll(disable)")			\
+		for (__i = 0; __i < BENCH_LOOP; __i++) {		\
+			struct bench_val *__v = (void *)(call);		\
+									\
+			if (__v) {					\
+				__sum += __v->x;			\
+				__hits++;				\
+			}						\
+			keep(__sum);					\
+		}							\
+		t_loop = bpf_ktime_get_ns() - __t0;			\
+		hits = __hits;						\
+		keep(__sum);						\
+	} while (0)
+
+#endif /* BENCH_BPF_H */
