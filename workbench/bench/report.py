@@ -213,7 +213,7 @@ class Report:
                "guests' `/proc/slabinfo` (2 CPUs). Objects per slab × pages → bytes "
                "per object, which is what a cached inode really costs.")
         self.w()
-        for cfg, cpus in (("debian", 2), ("debian", 64), ("bench", 2)):
+        for cfg, cpus in (("debian", 2), ("debian", 8), ("debian", 64), ("bench", 2)):
             pk = f"{cfg}-pristine"
             yk = f"{cfg}-y" if cfg == "debian" else "bench-patched"
             if pk not in s or yk not in s:

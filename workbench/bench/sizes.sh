@@ -27,7 +27,7 @@ declare -A obj=(
 structs=(inode shmem_inode_info ext4_inode_info xfs_inode btrfs_inode proc_inode sockfs_inode)
 
 size_of() { # pahole arguments...
-	pahole "$@" | sed -n 's/^.*size: \([0-9]*\), cachelines.*$/\1/p' | tail -n 1
+	pahole "$@" 2>/dev/null | sed -n 's/^.*size: \([0-9]*\), cachelines.*$/\1/p' | tail -n 1
 }
 
 emit() { # name pahole-args...: '"name": {"inode": N, ...}'
@@ -76,11 +76,12 @@ test_out() {
 	done
 	for v in pristine y; do
 		d=$(deb_out "$v")
-		printf '%s' "$sep"; emit "debian-$v" dwarf_size "$d"
+		printf '%s' "$sep"; emit "debian-$v" dwarf_size "$d"; sep=$',\n'
 	done
 	for v in pristine y; do
 		d=$(test_out "$v")
 		printf '%s  "test-%s": {"inode": %s}' "$sep" "$v" "$(size_of -C inode "$d/fs/inode.o")"
+		sep=$',\n'
 	done
 	printf '\n}\n'
 } > "$json.tmp"

@@ -68,26 +68,30 @@ static int keep_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-/* The verifier's (or libbpf's) reason: the first line that names one. */
+/*
+ * The verifier's (or libbpf's) reason: the first line holding the most
+ * telling of these phrases, in this order.
+ */
 static const char *refusal(void)
 {
 	static char why[256];
 	static const char *const keys[] = {
-		"not allowed", "unknown func", "invalid", "cannot", "failed to",
+		"not found", "cannot use helper", "not allowed", "unknown func",
+		"must be", "invalid", "cannot", "failed to",
 	};
-	char *line, *save = NULL;
 
 	snprintf(why, sizeof(why), "load failed");
-	for (line = strtok_r(logbuf, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			if (strstr(line, keys[i])) {
-				snprintf(why, sizeof(why), "%s", line);
-				goto out;
-			}
-		}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *hit = strstr(logbuf, keys[i]), *start, *end;
+
+		if (!hit)
+			continue;
+		for (start = hit; start > logbuf && start[-1] != '\n'; start--)
+			;
+		end = strchrnul(hit, '\n');
+		snprintf(why, sizeof(why), "%.*s", (int)(end - start), start);
+		break;
 	}
-out:
 	for (char *c = why; *c; c++)
 		if (*c == '"' || *c == '\\' || *c < ' ')
 			*c = '\'';
