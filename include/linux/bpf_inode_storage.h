@@ -21,6 +21,7 @@ struct inode;
 #ifdef CONFIG_BPF_INODE_STORAGE
 
 extern const struct bpf_func_proto bpf_inode_storage_get_proto;
+extern const struct bpf_func_proto bpf_inode_storage_get_sleepable_proto;
 extern const struct bpf_func_proto bpf_inode_storage_delete_proto;
 
 /*
@@ -33,7 +34,8 @@ void bpf_inode_storage_free(struct inode *inode);
 /*
  * The helpers' implementation, also used by the kfuncs of
  * kernel/bpf/bpf_inode_addons.c.  Callable from any context a BPF program
- * runs in; the caller keeps @inode's memory valid.
+ * runs in; the caller keeps @inode's memory valid.  __bpf_inode_storage_get()
+ * must be called under rcu_read_lock() (as non-sleepable programs run).
  */
 void *__bpf_inode_storage_get(struct bpf_map *map, struct inode *inode,
 			      void *value, u64 flags);
