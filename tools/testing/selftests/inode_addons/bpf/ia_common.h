@@ -28,6 +28,7 @@ enum ia_prog {
 	IA_P_TP,	/* helpers, tp_btf/flock_lock_inode */
 	IA_P_KF_LSM,	/* kfuncs,  lsm/file_open */
 	IA_P_KF_TP,	/* kfuncs,  tp_btf/flock_lock_inode */
+	IA_P_LSM_S,	/* helpers, lsm.s/file_open (sleepable) */
 	IA_NPROG,
 };
 

@@ -345,11 +345,14 @@ static struct prog progs[IA_NPROG + 1] = {
 	[IA_P_TP]     = { "h_tp",     "bpf/helper-tp_btf", true },
 	[IA_P_KF_LSM] = { "k_lsm",    "bpf/kfunc-lsm", false },
 	[IA_P_KF_TP]  = { "k_tp",     "bpf/kfunc-tp_btf", true },
+	[IA_P_LSM_S]  = { "h_lsm_s",  "bpf/helper-lsm-sleepable", false },
 	[IA_P_NULL]   = { "h_null",   "bpf/helper-null-inode", false },
 };
 
 /* The programs of each object, as indices into progs[]. */
-static const int helper_progs[] = { IA_P_FENTRY, IA_P_FEXIT, IA_P_LSM, IA_P_TP, IA_P_NULL };
+static const int helper_progs[] = {
+	IA_P_FENTRY, IA_P_FEXIT, IA_P_LSM, IA_P_TP, IA_P_LSM_S, IA_P_NULL,
+};
 static const int kfunc_progs[] = { IA_P_KF_LSM, IA_P_KF_TP };
 #define NPROGS(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -1428,7 +1431,7 @@ int main(int argc, char **argv)
 
 	/* 1: each program on its own */
 	for (p = 0; p < IA_NPROG; p++)
-		test_cycle(p < IA_P_KF_LSM ? &hc : &kc, p);
+		test_cycle(p == IA_P_KF_LSM || p == IA_P_KF_TP ? &kc : &hc, p);
 	test_null_inode();
 	test_badmap();
 	/* 2: between programs */

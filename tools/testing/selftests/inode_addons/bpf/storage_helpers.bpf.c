@@ -135,6 +135,14 @@ int BPF_PROG(h_lsm, struct file *file)
 	return 0;	/* never deny */
 }
 
+/* Sleepable: the helper takes RCU for the container itself. */
+SEC("lsm.s/file_open")
+int BPF_PROG(h_lsm_s, struct file *file)
+{
+	act(IA_P_LSM_S, file->f_inode);
+	return 0;	/* never deny */
+}
+
 SEC("tp_btf/flock_lock_inode")
 int BPF_PROG(h_tp, struct inode *inode, struct file_lock *fl, int ret)
 {
