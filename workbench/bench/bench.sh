@@ -31,16 +31,21 @@ step() { echo "bench: [$(( (SECONDS - t_start) / 60 )) min] $*" >&2; }
 export CONFIG_FRAGMENT=$TOP/configs/bench.config
 export REQUIRE="CONFIG_RUST CONFIG_DEBUG_INFO_BTF CONFIG_BPF_SYSCALL CONFIG_XFS_FS CONFIG_BTRFS_FS"
 
-# The one-pointer tree: the patched tree, hard-linked, plus one patch
-# (patch(1) writes new files, so build/linux is not touched).
+# The one-pointer tree: the patched tree plus one patch, assembled in a
+# hard-linked staging copy (patch(1) writes new files, so build/linux is
+# not touched) and synchronised by content, as apply.sh does, so that a
+# rebuild after a change to the series stays incremental.
 onepointer_tree() {
-	local tree=$BUILD_DIR/linux-onepointer stamp
+	local tree=$BUILD_DIR/linux-onepointer stage=$BUILD_DIR/linux-onepointer.stage stamp
 	stamp=$(cat "$SRC/.inode-addons-stamp" "$here/one-pointer.patch" | sha256sum | cut -d' ' -f1)
 	if [ "$(cat "$tree/.bench-stamp" 2>/dev/null)" != "$stamp" ]; then
-		rm -rf "$tree"
-		cp -al "$SRC" "$tree"
-		patch -s -d "$tree" -p1 --no-backup-if-mismatch < "$here/one-pointer.patch" ||
+		rm -rf "$stage"
+		cp -al "$SRC" "$stage"
+		patch -s -d "$stage" -p1 --no-backup-if-mismatch < "$here/one-pointer.patch" ||
 			die "one-pointer.patch does not apply to $SRC"
+		mkdir -p "$tree"
+		rsync -rlc --delete --exclude=/.bench-stamp "$stage/" "$tree/"
+		rm -rf "$stage"
 		echo "$stamp" > "$tree/.bench-stamp"
 	fi
 	echo "$tree"
