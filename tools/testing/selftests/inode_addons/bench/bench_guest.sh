@@ -16,6 +16,18 @@ out=${3:?}
 mkdir -p "$out"
 [ -x "$runner" ] || { echo "bench_guest.sh: no runner at $runner" >&2; exit 1; }
 
+rm -f "$out/guest-$part.status"
+
+# The TSC becomes the clocksource only after its refined calibration, a
+# second or two after boot; until then bpf_ktime_get_ns() and
+# clock_gettime() read a coarser clock.  Measure with the TSC only.
+cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
+for _ in $(seq 300); do
+	[ "$(cat "$cs")" = tsc ] && break
+	sleep 0.1
+done
+[ "$(cat "$cs")" = tsc ] || { echo "bench_guest.sh: clocksource is $(cat "$cs"), not tsc" >&2; exit 1; }
+
 mnt=$(mktemp -d /tmp/bench.XXXXXX)
 # nr_inodes=0: tmpfs would otherwise stop at half the RAM's page count.
 mount -t tmpfs -o nr_inodes=0,mode=0700 bench "$mnt"
@@ -24,7 +36,7 @@ trap 'umount -l "$mnt" 2>/dev/null || true' EXIT
 {
 	echo "kernel=$(uname -r)"
 	echo "cmdline=$(cat /proc/cmdline)"
-	echo "lsm=$(dmesg | sed -n 's/.*LSM: initializing lsm=\([^ ]*\).*/\1/p' | tail -n 1)"
+	dmesg | grep -q 'LSM support for eBPF active' && echo bpf_lsm=active || echo bpf_lsm=inactive
 	echo "cpus=$(nproc)"
 	echo "mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
 } > "$out/guest-$part.env"
@@ -54,3 +66,5 @@ if dmesg | grep -E 'BUG:|WARNING:|Oops|Kernel panic|KASAN|INFO: task .* blocked'
 	exit 1
 fi
 echo "bench_guest.sh: $part done"
+# Read by bench.sh: the console may lose the last lines at power-off.
+echo 0 > "$out/guest-$part.status"
