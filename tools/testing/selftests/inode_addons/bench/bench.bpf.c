@@ -112,8 +112,6 @@ static __always_inline bool take(__u32 prog, unsigned int cmd)
 
 static __always_inline int inode_modes(struct inode *inode)
 {
-	struct bench_val *v;
-
 	switch (mode) {
 	case B_EMPTY:
 		TIMED_LOOP((struct bench_val *)0);
@@ -122,12 +120,7 @@ static __always_inline int inode_modes(struct inode *inode)
 		TIMED_LOOP(bpf_inode_storage_get(&istore, inode, 0, 0));
 		break;
 	case B_INODE_SETUP:
-		v = bpf_inode_storage_get(&istore, inode, 0,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (v)
-			v->x = 1;
-		else
-			err = -1;
+		INODE_SETUP(&istore, inode);
 		break;
 	case B_INODE_CREATE:
 		TIMED_ONCE(bpf_inode_storage_get(&istore, inode, 0,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The timed loop of the bench programs (BPF side only, after vmlinux.h and
- * bench_common.h).  The program using it defines the globals t_loop and
- * hits.
+ * bench_common.h).  The program using them defines the globals t_loop,
+ * hits and err.
  */
 #ifndef BENCH_BPF_H
 #define BENCH_BPF_H
@@ -34,6 +34,19 @@
 		t_loop = bpf_ktime_get_ns() - __t0;			\
 		hits = __hits;						\
 		keep(__sum);						\
+	} while (0)
+
+/* Set-up: a value (x = 1) for @inode in @map; a failure sets err. */
+#define INODE_SETUP(map, inode)						\
+	do {								\
+		struct bench_val *__v;					\
+									\
+		__v = bpf_inode_storage_get(map, inode, 0,		\
+					    BPF_LOCAL_STORAGE_GET_F_CREATE); \
+		if (__v)						\
+			__v->x = 1;					\
+		else							\
+			err = -1;					\
 	} while (0)
 
 #endif /* BENCH_BPF_H */

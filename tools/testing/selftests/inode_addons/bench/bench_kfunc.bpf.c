@@ -33,8 +33,6 @@ __s64 err;
 SEC("tp_btf/flock_lock_inode")
 int BPF_PROG(b_kfunc, struct inode *inode, struct file_lock *fl, int ret)
 {
-	struct bench_val *v;
-
 	if (!armed || (bpf_get_current_pid_tgid() >> 32) != target_tgid)
 		return 0;
 	armed = 0;
@@ -51,12 +49,7 @@ int BPF_PROG(b_kfunc, struct inode *inode, struct file_lock *fl, int ret)
 		TIMED_LOOP(bpf_inode_storage_get(&kstore, inode, 0, 0));
 		break;
 	case B_INODE_SETUP:
-		v = bpf_inode_storage_get(&kstore, inode, 0,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (v)
-			v->x = 1;
-		else
-			err = -1;
+		INODE_SETUP(&kstore, inode);
 		break;
 	}
 	return 0;
