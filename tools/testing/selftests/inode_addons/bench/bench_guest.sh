@@ -36,7 +36,12 @@ trap 'umount -l "$mnt" 2>/dev/null || true' EXIT
 {
 	echo "kernel=$(uname -r)"
 	echo "cmdline=$(cat /proc/cmdline)"
-	dmesg | grep -q 'LSM support for eBPF active' && echo bpf_lsm=active || echo bpf_lsm=inactive
+	# Not grep -q: with pipefail, dmesg's SIGPIPE would fail the test.
+	if dmesg | grep 'LSM support for eBPF active' >/dev/null; then
+		echo bpf_lsm=active
+	else
+		echo bpf_lsm=inactive
+	fi
 	echo "cpus=$(nproc)"
 	echo "mem_kb=$(sed -n 's/^MemTotal: *\([0-9]*\).*/\1/p' /proc/meminfo)"
 } > "$out/guest-$part.env"
