@@ -22,19 +22,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "ia_common.h"
+#include "ia_bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ia_val);
-} store SEC(".maps");
-
 /* Set by the runner. */
-__u32 target_dev;		/* kernel dev_t: MAJOR << 20 | MINOR */
-__u64 target_ino;		/* 0: any inode of target_dev */
 __u32 mode[IA_NPROG];
 __u64 magic_in;
 
@@ -45,15 +37,6 @@ __s64 del_ret[IA_NPROG];	/* last bpf_inode_storage_delete() result */
 __u64 magic_seen[IA_NPROG];	/* IA_READ: the magic found, 0 if no value */
 __u64 race_null;		/* IA_COUNT: get(F_CREATE) NULL, retry found it */
 __u64 lost;			/* IA_COUNT: no value even after the retry */
-
-static __always_inline bool match(struct inode *inode)
-{
-	if (!inode || !target_dev)
-		return false;
-	if (inode->i_sb->s_dev != target_dev)
-		return false;
-	return !target_ino || inode->i_ino == target_ino;
-}
 
 static __always_inline int act(const int p, struct inode *inode)
 {

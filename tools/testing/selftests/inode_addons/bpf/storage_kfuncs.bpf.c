@@ -19,19 +19,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "ia_common.h"
+#include "ia_bpf.h"
 #include "ia_kfuncs.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ia_val);
-} store SEC(".maps");
-
-__u32 target_dev;
-__u64 target_ino;
 __u32 mode[IA_NPROG];
 __u64 magic_in;
 
@@ -71,15 +63,6 @@ __s64 del_ret[IA_NPROG];
 __u64 magic_seen[IA_NPROG];
 __u32 addons_first[IA_NPROG];	/* bpf_inode_addons() before the first action */
 __u32 addons_after[IA_NPROG];	/* bpf_inode_addons() after the last action */
-
-static __always_inline bool match(struct inode *inode)
-{
-	if (!inode || !target_dev)
-		return false;
-	if (inode->i_sb->s_dev != target_dev)
-		return false;
-	return !target_ino || inode->i_ino == target_ino;
-}
 
 static __always_inline int kact(const int p, struct inode *inode)
 {

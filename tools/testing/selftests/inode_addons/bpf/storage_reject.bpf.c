@@ -14,18 +14,25 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "ia_common.h"
+#include "ia_bpf.h"
 #include "ia_kfuncs.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ia_val);
-} store SEC(".maps");
-
 __u64 sink;
+
+/*
+ * The lookup kfunc on @inode, its value kept: inlined, so the verifier
+ * judges @inode exactly as the calling program passes it.
+ */
+static __always_inline void lookup_sink(struct inode *inode)
+{
+	struct ia_val *v;
+
+	v = (struct ia_val *)bpf_inode_storage_lookup(&store, inode, 0, sizeof(*v));
+	if (v)
+		sink = v->magic;
+}
 
 /*
  * dentry is a trusted LSM argument and dentry->d_inode is
@@ -35,12 +42,7 @@ __u64 sink;
 SEC("lsm/inode_unlink")
 int BPF_PROG(reject_null_dentry_inode, struct inode *dir, struct dentry *dentry)
 {
-	struct inode *inode = dentry->d_inode;
-	struct ia_val *v;
-
-	v = (struct ia_val *)bpf_inode_storage_lookup(&store, inode, 0, sizeof(*v));
-	if (v)
-		sink = v->magic;
+	lookup_sink(dentry->d_inode);
 	return 0;
 }
 
@@ -60,12 +62,7 @@ int BPF_PROG(reject_null_literal, struct file *file)
 SEC("fentry/security_file_open")
 int BPF_PROG(reject_untrusted_fentry, struct file *file)
 {
-	struct ia_val *v;
-
-	v = (struct ia_val *)bpf_inode_storage_lookup(&store, file->f_inode, 0,
-						      sizeof(*v));
-	if (v)
-		sink = v->magic;
+	lookup_sink(file->f_inode);
 	return 0;
 }
 
@@ -100,12 +97,7 @@ int BPF_PROG(reject_probe_read, struct file *file)
 SEC("lsm/file_open")
 int BPF_PROG(accept_trusted_lsm, struct file *file)
 {
-	struct ia_val *v;
-
-	v = (struct ia_val *)bpf_inode_storage_lookup(&store, file->f_inode, 0,
-						      sizeof(*v));
-	if (v)
-		sink = v->magic;
+	lookup_sink(file->f_inode);
 	return 0;
 }
 
@@ -113,12 +105,7 @@ int BPF_PROG(accept_trusted_lsm, struct file *file)
 SEC("lsm.s/file_open")
 int BPF_PROG(reject_sleepable_lsm_lookup, struct file *file)
 {
-	struct ia_val *v;
-
-	v = (struct ia_val *)bpf_inode_storage_lookup(&store, file->f_inode, 0,
-						      sizeof(*v));
-	if (v)
-		sink = v->magic;
+	lookup_sink(file->f_inode);
 	return 0;
 }
 

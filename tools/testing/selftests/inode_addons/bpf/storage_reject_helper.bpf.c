@@ -8,6 +8,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "ia_common.h"
+#include "ia_bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -17,13 +18,6 @@ struct {
 	__type(key, int);
 	__type(value, struct ia_val);
 } arr SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ia_val);
-} store SEC(".maps");
 
 __u64 sink;
 
