@@ -28,12 +28,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct bench_val);
-} istore SEC(".maps");
+INODE_STORAGE_MAP(istore);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -56,12 +51,7 @@ HASH_BY_INODE(hash2, BENCH_H2);
 HASH_BY_INODE(hash3, BENCH_H3);
 
 /* Memory at scale: a value on every file opened on target_dev. */
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct bench_val);
-} mstore SEC(".maps");
+INODE_STORAGE_MAP(mstore);
 
 enum { P_NONE, P_TRACE, P_BASE, P_LSM };
 

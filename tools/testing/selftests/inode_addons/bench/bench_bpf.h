@@ -7,6 +7,15 @@
 #ifndef BENCH_BPF_H
 #define BENCH_BPF_H
 
+/* An inode storage map of struct bench_val. */
+#define INODE_STORAGE_MAP(name)						\
+	struct {							\
+		__uint(type, BPF_MAP_TYPE_INODE_STORAGE);		\
+		__uint(map_flags, BPF_F_NO_PREALLOC);			\
+		__type(key, int);					\
+		__type(value, struct bench_val);			\
+	} name SEC(".maps")
+
 /* Keeps @x in a register, so that the loop body cannot be folded away. */
 #define keep(x) asm volatile("" : "+r"(x))
 

@@ -15,12 +15,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct bench_val);
-} kstore SEC(".maps");
+INODE_STORAGE_MAP(kstore);
 
 __u32 target_tgid;
 __u32 armed;
