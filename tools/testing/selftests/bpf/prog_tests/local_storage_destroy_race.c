@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_inode_storage_delete() racing with the destruction of the inode's
+ * storage.  In RCU path walk, inode_permission() runs on directories that
+ * nobody holds a reference on: while walkers look up names under a
+ * directory, another thread removes it, and the program attached to the
+ * permission check creates and deletes a value on the directory each time.
+ * Without the fix, bpf_selem_unlink() loaded a NULL selem->local_storage
+ * left by bpf_local_storage_destroy() and the kernel crashed.  The test
+ * passes if the kernel survives and the program did run on those inodes.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <test_progs.h>
+
+#include "local_storage_destroy_race.skel.h"
+
+#define RACE_WALKERS	2
+
+struct race {
+	char dir[64];		/* a private tmpfs */
+	char sub[96];		/* the directory created and removed */
+	char probe[128];	/* a name looked up under it */
+	volatile bool stop;
+};
+
+static void *walker(void *arg)
+{
+	struct race *r = arg;
+	struct stat st;
+
+	while (!r->stop)
+		stat(r->probe, &st);	/* ENOENT, after walking r->sub */
+	return NULL;
+}
+
+/* Seconds to run each variant: LOCAL_STORAGE_RACE_SECS, default 10. */
+static int race_secs(void)
+{
+	const char *s = getenv("LOCAL_STORAGE_RACE_SECS");
+
+	return s && atoi(s) > 0 ? atoi(s) : 10;
+}
+
+static void run_race(struct bpf_program *prog, bool must_load)
+{
+	struct local_storage_destroy_race *skel;
+	pthread_t threads[RACE_WALKERS];
+	struct race r = {};
+	struct stat st;
+	__u64 rounds = 0;
+	time_t end;
+	int i, err, started = 0;
+
+	skel = local_storage_destroy_race__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return;
+	bpf_program__set_autoload(skel->progs.lsm_permission, false);
+	bpf_program__set_autoload(skel->progs.fentry_permission, false);
+	bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
+					bpf_program__name(prog)), true);
+	err = local_storage_destroy_race__load(skel);
+	if (err && !must_load) {
+		/* No BPF LSM, or inode storage from tracing programs. */
+		printf("%s:SKIP: %s does not load (%d)\n", __func__,
+		       bpf_program__name(prog), err);
+		test__skip();
+		goto out;
+	}
+	if (!ASSERT_OK(err, "load"))
+		goto out;
+
+	strcpy(r.dir, "/tmp/ls_destroy_race.XXXXXX");
+	if (!ASSERT_OK_PTR(mkdtemp(r.dir), "mkdtemp"))
+		goto out;
+	if (!ASSERT_OK(mount("ls_race", r.dir, "tmpfs", 0, "size=1m"), "mount"))
+		goto out_rmdir;
+	snprintf(r.sub, sizeof(r.sub), "%s/d", r.dir);
+	snprintf(r.probe, sizeof(r.probe), "%s/x", r.sub);
+	if (!ASSERT_OK(stat(r.dir, &st), "stat"))
+		goto out_umount;
+	skel->bss->target_dev = major(st.st_dev) << 20 | minor(st.st_dev);
+
+	err = local_storage_destroy_race__attach(skel);
+	if (!ASSERT_OK(err, "attach"))
+		goto out_umount;
+
+	for (i = 0; i < RACE_WALKERS; i++) {
+		if (!ASSERT_OK(pthread_create(&threads[i], NULL, walker, &r), "pthread_create"))
+			break;
+		started++;
+	}
+	end = time(NULL) + race_secs();
+	while (time(NULL) < end) {
+		if (mkdir(r.sub, 0755) && errno != EEXIST)
+			break;
+		usleep(rounds % 4);	/* vary the phase against the walkers */
+		rmdir(r.sub);
+		rounds++;
+	}
+	r.stop = true;
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	local_storage_destroy_race__detach(skel);
+
+	printf("%s: %s: %llu rmdirs, %llu RCU-walk checks (%llu on dying inodes), "
+	       "%llu values created, %llu deleted\n", __func__, bpf_program__name(prog),
+	       (unsigned long long)rounds, (unsigned long long)skel->bss->walks,
+	       (unsigned long long)skel->bss->dying, (unsigned long long)skel->bss->creates,
+	       (unsigned long long)skel->bss->deletes);
+	ASSERT_GT(rounds, 100, "rmdir rounds");
+	ASSERT_GT(skel->bss->walks, 0, "RCU-walk permission checks");
+	ASSERT_GT(skel->bss->creates, 0, "values created");
+	ASSERT_GT(skel->bss->deletes, 0, "values deleted");
+out_umount:
+	umount2(r.dir, MNT_DETACH);
+out_rmdir:
+	rmdir(r.dir);
+out:
+	local_storage_destroy_race__destroy(skel);
+}
+
+void test_local_storage_destroy_race(void)
+{
+	struct local_storage_destroy_race *skel;
+
+	/* Only for the program names: each subtest loads its own object. */
+	skel = local_storage_destroy_race__open();
+	if (!ASSERT_OK_PTR(skel, "open"))
+		return;
+	if (test__start_subtest("lsm_inode_permission"))
+		run_race(skel->progs.lsm_permission, false);
+	/*
+	 * Tracing programs may use inode storage with CONFIG_INODE_ADDONS,
+	 * whose statistics are in debugfs: it must load there.
+	 */
+	if (test__start_subtest("fentry_inode_permission"))
+		run_race(skel->progs.fentry_permission,
+			 !access("/sys/kernel/debug/inode_addons/stats", F_OK));
+	local_storage_destroy_race__destroy(skel);
+}

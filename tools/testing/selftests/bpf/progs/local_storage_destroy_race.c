@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deletes inode storage from inode_permission() in RCU path walk, where the
+ * inode is not pinned and may be torn down concurrently, so that
+ * bpf_selem_unlink() races with bpf_local_storage_destroy().
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char _license[] SEC("license") = "GPL";
+
+#define MAY_NOT_BLOCK		0x00000080
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} race_map SEC(".maps");
+
+__u32 target_dev;	/* kernel dev_t of the test's filesystem */
+
+__u64 walks;		/* RCU-walk permission checks on target_dev */
+__u64 dying;		/* of which on an inode already being evicted */
+__u64 creates;		/* values created */
+__u64 deletes;		/* values deleted (0 returned) */
+
+static __always_inline void churn(struct inode *inode, int mask)
+{
+	__u64 *v;
+
+	if (!inode || !(mask & MAY_NOT_BLOCK) ||
+	    inode->i_sb->s_dev != target_dev)
+		return;
+	__sync_fetch_and_add(&walks, 1);
+	if (inode->i_state.__state & (I_WILL_FREE | I_FREEING))
+		__sync_fetch_and_add(&dying, 1);
+
+	v = bpf_inode_storage_get(&race_map, inode, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (v) {
+		__sync_fetch_and_add(&creates, 1);
+		*v = walks;
+	}
+	if (!bpf_inode_storage_delete(&race_map, inode))
+		__sync_fetch_and_add(&deletes, 1);
+}
+
+SEC("lsm/inode_permission")
+int BPF_PROG(lsm_permission, struct inode *inode, int mask)
+{
+	churn(inode, mask);
+	return 0;
+}
+
+/* Only where tracing programs may use inode storage (CONFIG_INODE_ADDONS). */
+SEC("?fentry/security_inode_permission")
+int BPF_PROG(fentry_permission, struct inode *inode, int mask)
+{
+	churn(inode, mask);
+	return 0;
+}
