@@ -14,8 +14,10 @@
  * members are all NULL, so lockless readers need no extra test, and
  * inode_addons_get() refuses to create a new one.  The retired container is
  * freed after an RCU grace period, because RCU path walk and BPF programs
- * may still be reading it.  inode_init_always() resets i_addons to NULL, so
- * filesystems that recycle inodes (XFS) start again from an empty state.
+ * may still be reading it; its BPF storage is destroyed then too, when no
+ * program can reach it any more.  inode_init_always() resets i_addons to
+ * NULL with inode_addons_reset(), so filesystems that recycle inodes (XFS)
+ * start again from an empty state, and retires the container if it fails.
  */
 #ifndef _LINUX_INODE_ADDONS_H
 #define _LINUX_INODE_ADDONS_H
@@ -44,11 +46,12 @@ struct file_lock_context;
  * The container only guarantees that, once returned by inode_addons_get(),
  * it stays allocated until an RCU grace period after __destroy_inode().
  *
- * BPF storage is the one member that can be published after its owner
- * released it in __destroy_inode(): by a BPF program that reached the inode
- * without holding a reference and raced with teardown.  Such a program holds
- * rcu_read_lock() while it uses the container, so the RCU callback that frees
- * a retired container releases what it finds there.
+ * BPF storage is the one member that __destroy_inode() leaves in place: BPF
+ * programs reach the container without holding a reference on the inode
+ * (tracing programs, LSM hooks in RCU path walk), inside an RCU read-side
+ * critical section, and may look up, create or delete elements until the
+ * container is retired.  The RCU callback that frees a retired container
+ * destroys the storage first, when no program can reach it any more.
  */
 struct inode_addons {
 	struct fsnotify_mark_connector __rcu	*i_fsnotify_marks;
@@ -97,7 +100,9 @@ enum inode_addons_bits {
 struct inode_addons *inode_addons_get(struct inode *inode);
 struct inode_addons *inode_addons_get_atomic(struct inode *inode);
 struct inode_addons *inode_addons_get_nolock(struct inode *inode);
+struct inode_addons *inode_addons_get_cache(struct inode *inode, gfp_t gfp);
 void inode_addons_destroy(struct inode *inode);
+void inode_addons_reset(struct inode *inode);
 void inode_addons_cache_init(void);
 void inode_addons_read_stats(struct inode_addons_stats *stats);
 u32 inode_addons_present(const struct inode *inode);
@@ -106,8 +111,15 @@ u32 inode_addons_present(const struct inode *inode);
 /*
  * Implemented in kernel/bpf/bpf_inode_storage.c; called by the container's
  * RCU callback in rust/inode_addons/inode_addons.rs, hence declared here.
+ * The only place where the BPF storage of a container is destroyed.
  */
 void bpf_inode_storage_destroy(struct inode_addons *addons);
+#endif
+
+#ifdef CONFIG_DEBUG_KMEMLEAK
+/* kmemleak for the containers made by kmalloc_nolock(), in debug.c. */
+void inode_addons_kmemleak_track(struct inode_addons *addons);
+void inode_addons_kmemleak_wait(struct inode_addons *addons);
 #endif
 
 /* Fault injection for the container allocation (fail_inode_addons=). */
@@ -138,12 +150,13 @@ static inline struct inode_addons *inode_addons(const struct inode *inode)
  * @gfp: how the container may be allocated
  *
  * For callers that do not know their context statically, BPF local storage
- * first.  @gfp picks one of three allocation modes:
+ * first.  @gfp picks one of two allocation modes:
  *
- * - it allows blocking (GFP_KERNEL): inode_addons_get(), may sleep;
- * - it allows spinning but not blocking (GFP_NOWAIT, GFP_ATOMIC):
- *   inode_addons_get_atomic(), from the container cache;
- * - it allows neither, e.g. 0: inode_addons_get_nolock(), through
+ * - it allows spinning (GFP_KERNEL, GFP_NOFS, GFP_NOWAIT, GFP_ATOMIC...):
+ *   from the container cache with @gfp as it is, modifiers included, so
+ *   GFP_NOFS does not recurse into the filesystem; may sleep if @gfp allows
+ *   blocking;
+ * - it does not, e.g. 0: inode_addons_get_nolock(), through
  *   kmalloc_nolock(), which takes no lock that can deadlock and works in
  *   any context, NMI included.  What BPF programs use: they may run with
  *   any lock held, the slab's included.
@@ -156,16 +169,16 @@ static inline struct inode_addons *inode_addons(const struct inode *inode)
 static inline struct inode_addons *inode_addons_get_gfp(struct inode *inode,
 							 gfp_t gfp)
 {
-	if (gfpflags_allow_blocking(gfp))
-		return inode_addons_get(inode);
+	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (gfpflags_allow_spinning(gfp))
-		return inode_addons_get_atomic(inode);
+		return inode_addons_get_cache(inode, gfp);
 	return inode_addons_get_nolock(inode);
 }
 
 #else /* !CONFIG_INODE_ADDONS */
 
 static inline void inode_addons_destroy(struct inode *inode) { }
+static inline void inode_addons_reset(struct inode *inode) { }
 static inline void inode_addons_cache_init(void) { }
 
 #endif /* CONFIG_INODE_ADDONS */

@@ -4,7 +4,8 @@
  *  - fault injection: "fail_inode_addons=" on the command line, or
  *    /sys/kernel/debug/fail_inode_addons/ (see
  *    Documentation/fault-injection/fault-injection.rst);
- *  - /sys/kernel/debug/inode_addons/stats: the container counters.
+ *  - /sys/kernel/debug/inode_addons/stats: the container counters;
+ *  - kmemleak tracking of the containers that kmalloc_nolock() made.
  */
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
@@ -12,7 +13,11 @@
 #include <linux/hardirq.h>
 #include <linux/init.h>
 #include <linux/inode_addons.h>
+#include <linux/irq_work.h>
+#include <linux/kmemleak.h>
+#include <linux/llist.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 
 #ifdef CONFIG_FAULT_INJECTION
 
@@ -58,6 +63,120 @@ bool inode_addons_should_fail(bool quiet)
 
 #endif /* CONFIG_FAULT_INJECTION */
 
+#ifdef CONFIG_DEBUG_KMEMLEAK
+/*
+ * kmalloc_nolock() does not register its objects with kmemleak: kmemleak
+ * takes locks, and kmalloc_nolock() may run in NMI context or inside the
+ * allocator.  A container made by a BPF program would then be invisible to
+ * the leak check, both as a leak and as a holder of references to the lock
+ * context, fsnotify connector and BPF storage it points to.  So each one
+ * that is published is queued here and registered from an irq_work, in hard
+ * interrupt context, where kmemleak may run.  While a container is live its
+ * rcu_head is unused: its first word links the queue, and ->func marks the
+ * container as queued until it is registered.  Retiring a container waits
+ * for its registration (inode_addons_kmemleak_wait()), as call_rcu() reuses
+ * the rcu_head.
+ */
+static void kmemleak_queued(struct rcu_head *head)
+{
+	/* A marker, never called: call_rcu() overwrites it. */
+	WARN_ON_ONCE(1);
+}
+
+static LLIST_HEAD(kmemleak_queue);
+
+static void kmemleak_register_queued(struct irq_work *work)
+{
+	struct llist_node *node = llist_del_all(&kmemleak_queue), *next;
+	struct inode_addons *addons;
+
+	for (; node; node = next) {
+		next = READ_ONCE(node->next);
+		addons = container_of((void *)node, struct inode_addons, rcu);
+		kmemleak_alloc(addons, sizeof(*addons), 1, GFP_ATOMIC);
+		/* Last access: pairs with inode_addons_kmemleak_wait(). */
+		smp_store_release(&addons->rcu.func, NULL);
+	}
+}
+
+static DEFINE_IRQ_WORK(kmemleak_work, kmemleak_register_queued);
+
+/*
+ * Queues @addons, just published, for registration.  Any context, NMI
+ * included: llist_add() and irq_work_queue() are NMI-safe.
+ */
+void inode_addons_kmemleak_track(struct inode_addons *addons)
+{
+	WRITE_ONCE(addons->rcu.func, kmemleak_queued);
+	llist_add((struct llist_node *)&addons->rcu, &kmemleak_queue);
+	irq_work_queue(&kmemleak_work);
+}
+
+/*
+ * Waits until @addons, about to be retired, is registered.  The irq_work is
+ * pending on the CPU that queued it; if that is this one and interrupts are
+ * off, nothing else would run it, so run this CPU's pending work here.
+ */
+void inode_addons_kmemleak_wait(struct inode_addons *addons)
+{
+	unsigned long flags;
+
+	while (smp_load_acquire(&addons->rcu.func) == kmemleak_queued) {
+		local_irq_save(flags);
+		irq_work_run();
+		local_irq_restore(flags);
+		cpu_relax();
+	}
+}
+
+#ifdef CONFIG_INODE_ADDONS_KUNIT_TEST
+/*
+ * /sys/kernel/debug/inode_addons/kmemleak_selftest: each write leaks one
+ * container made the way BPF programs make them (inode_addons_get_nolock())
+ * on purpose, by freeing the inode it was published in; reading returns the
+ * address of the last one.  For the in-guest test that expects kmemleak to
+ * report it.
+ */
+static unsigned long kmemleak_selftest_addr;
+
+static ssize_t kmemleak_selftest_write(struct file *file, const char __user *buf,
+				       size_t count, loff_t *ppos)
+{
+	struct inode_addons *addons;
+	struct inode *inode;
+
+	inode = kzalloc(sizeof(*inode), GFP_KERNEL);
+	if (!inode)
+		return -ENOMEM;
+	inode_init_once(inode);
+	addons = inode_addons_get_nolock(inode);
+	if (IS_ERR(addons)) {
+		kfree(inode);
+		return PTR_ERR(addons);
+	}
+	kmemleak_selftest_addr = (unsigned long)addons;
+	irq_work_sync(&kmemleak_work);
+	kfree(inode);	/* the only reference to the container */
+	return count;
+}
+
+static ssize_t kmemleak_selftest_read(struct file *file, char __user *buf,
+				      size_t count, loff_t *ppos)
+{
+	char line[32];
+	int len = scnprintf(line, sizeof(line), "0x%lx\n", kmemleak_selftest_addr);
+
+	return simple_read_from_buffer(buf, count, ppos, line, len);
+}
+
+static const struct file_operations kmemleak_selftest_fops = {
+	.read = kmemleak_selftest_read,
+	.write = kmemleak_selftest_write,
+	.llseek = default_llseek,
+};
+#endif /* CONFIG_INODE_ADDONS_KUNIT_TEST */
+#endif /* CONFIG_DEBUG_KMEMLEAK */
+
 #ifdef CONFIG_DEBUG_FS
 static int stats_show(struct seq_file *m, void *v)
 {
@@ -77,6 +196,9 @@ static int __init inode_addons_debugfs(void)
 	struct dentry *dir = debugfs_create_dir("inode_addons", NULL);
 
 	debugfs_create_file("stats", 0444, dir, NULL, &stats_fops);
+#if defined(CONFIG_DEBUG_KMEMLEAK) && defined(CONFIG_INODE_ADDONS_KUNIT_TEST)
+	debugfs_create_file("kmemleak_selftest", 0600, dir, NULL, &kmemleak_selftest_fops);
+#endif
 	return 0;
 }
 late_initcall(inode_addons_debugfs);

@@ -6,15 +6,20 @@
 //!
 //! `inode->i_addons` goes through three states:
 //!
-//! 1. `NULL` from `inode_init_always()` until the first user calls [`inode_addons_get`];
+//! 1. `NULL` from `inode_init_always()` ([`inode_addons_reset`]) until the first user calls
+//!    [`inode_addons_get`];
 //! 2. a container from this crate's cache, published once with a fully ordered `cmpxchg` and
 //!    never replaced while the inode lives;
-//! 3. [`DEAD`], a shared all-zero container, from `__destroy_inode()` on. Lockless readers that
-//!    still load the pointer see only `NULL` members, and no container can be created any more.
+//! 3. [`DEAD`], a shared all-zero container in read-only memory, from `__destroy_inode()` (or a
+//!    failed `inode_init_always()`) on. Lockless readers that still load the pointer see only
+//!    `NULL` members, and no container can be created any more.
 //!
-//! A live container retired in step 3 is freed after an RCU grace period. Filesystems that
-//! recycle inodes (XFS calls `__destroy_inode()` itself and re-runs `inode_init_always()`)
-//! pass through `NULL` again, with the old container already on its way to being freed.
+//! A live container retired in step 3 is freed after an RCU grace period, and so is a container
+//! found in the slot when `inode_init_always()` resets it (a tracing program may create one on
+//! a freshly allocated inode before it is initialised). Filesystems that recycle inodes (XFS
+//! calls `__destroy_inode()` itself and re-runs `inode_init_always()`) go from step 3 back to
+//! step 1 on the same memory, while RCU readers may still be looking: every write of the slot is
+//! atomic.
 //!
 //! Containers come from this crate's cache, or from `kmalloc_nolock()` for callers that may run
 //! in any context (BPF programs, see [`inode_addons_get_nolock`]). A published container is
@@ -42,7 +47,6 @@ use kernel::{
         rcu, SetOnce,
     },
     task::might_sleep,
-    types::Opaque,
 };
 
 type Addons = bindings::inode_addons;
@@ -54,19 +58,27 @@ const __LOG_PREFIX: &[u8] = b"inode_addons\0";
 ///
 /// # Invariants
 ///
-/// All-zero and never written: readers see only `NULL` members.
-struct DeadAddons(Opaque<Addons>);
+/// All-zero and never written: readers see only `NULL` members. An immutable `static` without
+/// interior mutability, it is placed in `.rodata`, which is mapped read-only once the kernel
+/// has booted: a stray write through the pointer faults instead of corrupting what every dying
+/// inode reads.
+struct DeadAddons(Addons);
 
-// SAFETY: Nothing ever writes the dead container (the crate never hands it to a writer, see
-// `get`), so sharing it between threads cannot race.
+// SAFETY: `DEAD` is immutable (see the type invariants), so sharing it between threads cannot
+// race.
 unsafe impl Sync for DeadAddons {}
 
-// INVARIANT: Zeroed here, and no code path writes through it.
-static DEAD: DeadAddons = DeadAddons(Opaque::zeroed());
+// INVARIANT: Zeroed here, and immutable.
+// SAFETY: All-zero is a valid `struct inode_addons`: null pointers and an unused `rcu_head`.
+static DEAD: DeadAddons = DeadAddons(unsafe { core::mem::zeroed() });
 
+/// The address of [`DEAD`], as stored in `inode->i_addons`.
+///
+/// The pointer is `*mut` only because that is the slot's type; nothing writes through it (the
+/// crate never hands it to a writer, see `get`, and C only reads members of the dead container).
 #[inline]
 fn dead() -> *mut Addons {
-    DEAD.0.get()
+    (&raw const DEAD.0).cast_mut()
 }
 
 /// The containers' slab cache, created by [`inode_addons_cache_init`] before the first inode.
@@ -112,7 +124,8 @@ impl From<GetError> for Error {
 /// type only tells how to give back a container that was never published.
 #[derive(Clone, Copy)]
 enum Source {
-    /// [`CACHE`], with these GFP flags (`__GFP_ZERO` is added).
+    /// [`CACHE`], with the caller's GFP flags, modifiers included (`GFP_NOFS`, `GFP_NOIO`,
+    /// `__GFP_ACCOUNT`...); `__GFP_ZERO` is added.
     Cache(Flags),
     /// `kmalloc_nolock()`: callable from any context, NMI included, and never spins on a lock
     /// (only trylocks), so it cannot deadlock with the context it interrupted; it fails rather
@@ -205,7 +218,19 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
     // `inode_addons()` (C). It also orders against `inode_addons_destroy()`'s `xchg`: once that
     // has run, this `cmpxchg` fails and sees `DEAD`, so nothing is created after teardown.
     match slot.cmpxchg(null_mut(), new.as_ptr(), Full) {
-        Ok(_) => Ok(new),
+        Ok(_) => {
+            // `kmalloc_nolock()` objects are invisible to kmemleak until registered.
+            #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+            {
+                if matches!(source, Source::NoLock) {
+                    // SAFETY: FFI call, callable from any context; `new` is a published
+                    // container, which `retire()` does not hand to `call_rcu()` before it is
+                    // registered.
+                    unsafe { bindings::inode_addons_kmemleak_track(new.as_ptr()) };
+                }
+            }
+            Ok(new)
+        }
         Err(_) => {
             // SAFETY: `new` came from `source.alloc(cache)` and was never published, nobody else
             // can see it.
@@ -218,8 +243,9 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
                 STATS.refused.add(1, Relaxed);
                 return Err(GetError::Dying);
             }
-            // The slot only ever goes from a container to `DEAD`, never back to `NULL` while the
-            // inode lives, so the winner is non-NULL here.
+            // The slot went from `NULL` to a container or to `DEAD`. It goes back to `NULL` only
+            // when a filesystem re-initialises the inode after its teardown (XFS recycling), which
+            // a caller holding no reference may witness: the inode it asked about is gone then.
             NonNull::new(winner).ok_or(GetError::Dying)
         }
     }
@@ -287,6 +313,54 @@ pub unsafe extern "C" fn inode_addons_get_nolock(inode: *mut bindings::inode) ->
     to_err_ptr(get(inode, Source::NoLock))
 }
 
+/// Returns the add-on container of `inode`, creating it with the caller's `gfp` if needed.
+///
+/// Like [`inode_addons_get`], for callers that pass their own GFP flags: `gfp` goes to the
+/// allocator as it is (only `__GFP_ZERO` is added), so `GFP_NOFS` or `GFP_NOIO` keep the
+/// allocation from recursing into the filesystem or the block layer. `gfp` must allow spinning
+/// (`__GFP_DIRECT_RECLAIM` or `__GFP_KSWAPD_RECLAIM`); `inode_addons_get_gfp()` in C sends the
+/// other callers to [`inode_addons_get_nolock`]. May sleep if `gfp` allows blocking.
+///
+/// # Safety
+///
+/// Same as [`inode_addons_get`].
+#[export]
+pub unsafe extern "C" fn inode_addons_get_cache(
+    inode: *mut bindings::inode,
+    gfp: bindings::gfp_t,
+) -> *mut Addons {
+    // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
+    let inode = unsafe { Inode::from_raw(inode) };
+    to_err_ptr(get(inode, Source::Cache(Flags::from_raw(gfp))))
+}
+
+/// Retires `old`, a published container that its inode no longer points to.
+///
+/// # Safety
+///
+/// `old` must be a published container (from either [`Source`]) that the caller has just
+/// replaced in its inode's slot with an atomic exchange, so that no new reader can find it.
+unsafe fn retire(old: NonNull<Addons>) {
+    let old = old.as_ptr();
+    // SAFETY: `old` is a published container: valid until the grace period that starts below.
+    let members_left =
+        unsafe { !(*old).i_flctx.is_null() || !(*old).i_fsnotify_marks.is_null() };
+    // The owners release their members before the container is retired; a member left behind
+    // would leak, so say so. Not BPF storage: `free_rcu` releases it, once no program can reach
+    // it any more.
+    kernel::warn_on!(members_left);
+    // `call_rcu()` takes over the `rcu_head`, which a container waiting to be registered with
+    // kmemleak still uses.
+    #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+    {
+        // SAFETY: FFI call; `old` is a published container, valid here.
+        unsafe { bindings::inode_addons_kmemleak_wait(old) };
+    }
+    // SAFETY: `old` is a published container, now unreachable for new readers; `free_rcu` frees
+    // it once the readers that loaded it before the exchange are done.
+    unsafe { rcu::call_rcu(&raw mut (*old).rcu, free_rcu) };
+}
+
 /// RCU callback that frees a retired container.
 ///
 /// Runs in softirq context (or in the RCU callback kthread).
@@ -298,12 +372,13 @@ pub unsafe extern "C" fn inode_addons_get_nolock(inode: *mut bindings::inode) ->
 unsafe extern "C" fn free_rcu(head: *mut rcu::Head) {
     // SAFETY: `head` is the `rcu` member of a container, per the safety requirements.
     let addons = unsafe { kernel::container_of!(head, Addons, rcu) };
-    // BPF storage published by a program that raced with teardown, after `__destroy_inode()`
-    // released the storage with `bpf_inode_storage_free()`. Such a program uses the container
-    // only inside an RCU read-side critical section, so a grace period after the container was
-    // retired none can still add to it: what is there now is final. The container must outlive
-    // the storage (it is the storage's owner, whose slot the map teardown may still clear), so
-    // this comes before the `kfree()` below.
+    // BPF storage is destroyed here, and only here: BPF programs reach a container without
+    // holding a reference on its inode (tracing programs, LSM hooks called in RCU path walk),
+    // always inside an RCU read-side critical section, and find `DEAD` once it is retired. A
+    // grace period after the container was retired, no program can look up, add or delete an
+    // element any more, so the storage code's destroy runs alone, as it assumes. The container
+    // must outlive the storage (it is the storage's owner, whose slot the map teardown may still
+    // clear), so this comes before the `kfree()` below.
     #[cfg(CONFIG_BPF_INODE_STORAGE)]
     {
         // SAFETY: FFI call; the container is valid until freed below, and softirq context is
@@ -319,9 +394,11 @@ unsafe extern "C" fn free_rcu(head: *mut rcu::Head) {
 
 /// Retires the add-on container of an inode whose teardown has begun.
 ///
-/// Called by `__destroy_inode()` after every subsystem released its member. From then on
-/// [`inode_addons_get`] fails with `-ESTALE`, and lockless readers see an empty container. The
-/// old container is freed after an RCU grace period.
+/// Called by `__destroy_inode()` after every subsystem released its member, and by
+/// `inode_init_always()` when it fails after [`inode_addons_reset`] (a BPF LSM program on
+/// `inode_alloc_security` may have created the container). From then on [`inode_addons_get`]
+/// fails with `-ESTALE`, and lockless readers see an empty container. The old container and its
+/// BPF storage are freed after an RCU grace period.
 ///
 /// # Safety
 ///
@@ -334,20 +411,43 @@ pub unsafe extern "C" fn inode_addons_destroy(inode: *mut bindings::inode) {
     // Full ordering: pairs with the `cmpxchg` in `get()`. Either that `cmpxchg` ran first and
     // its container is retired here, or it fails and refuses to create one.
     let old = inode.addons_slot().xchg(dead(), Full);
-    if old.is_null() || old == dead() {
+    if old == dead() {
         return;
     }
-    // SAFETY: `old` is a published container: valid until the grace period that starts below.
-    let members_left =
-        unsafe { !(*old).i_flctx.is_null() || !(*old).i_fsnotify_marks.is_null() };
-    // The owners release their members before `__destroy_inode()` retires the container; a member
-    // left behind would leak, so say so. Not BPF storage: `bpf_inode_storage_free()` released
-    // it too, but a BPF program racing with teardown may have published new storage since, and
-    // may still do so until the grace period ends; `free_rcu` releases it.
-    kernel::warn_on!(members_left);
-    // SAFETY: `old` is a published container (from either `Source`), now unreachable for new
-    // readers; `free_rcu` frees it once the readers that loaded it before the `xchg` are done.
-    unsafe { rcu::call_rcu(&raw mut (*old).rcu, free_rcu) };
+    if let Some(old) = NonNull::new(old) {
+        // SAFETY: `old` was published in the slot and the `xchg` above took it out.
+        unsafe { retire(old) };
+    }
+}
+
+/// Resets the add-on slot of an inode that `inode_init_always()` is initialising.
+///
+/// The slot holds `NULL` (a new inode: `inode_init_once()` zeroed it), [`DEAD`] (the memory of an
+/// inode torn down before, or XFS recycling one), or a live container: a tracing program
+/// attached before the reset may create one on a fresh inode, which nothing else would free.
+/// Such a container is retired, and the slot left `NULL`. The exchange is atomic because RCU
+/// readers that still hold the memory of a recycled inode may load the slot concurrently.
+///
+/// # Safety
+///
+/// `inode` must point to an inode whose `i_addons` was initialised by `inode_init_once()` (or
+/// by an earlier life of the inode) and that stays valid for the duration of the call.
+#[export]
+pub unsafe extern "C" fn inode_addons_reset(inode: *mut bindings::inode) {
+    // SAFETY: The caller keeps `inode` valid for the duration of the call, and its slot holds
+    // one of the values above; nothing else of the inode is read.
+    let inode = unsafe { Inode::from_raw(inode) };
+    // Full ordering, as in `inode_addons_destroy()`: a concurrent `get()` either published
+    // before, and its container is retired here, or sees `NULL` after, on the re-initialised
+    // inode.
+    let old = inode.addons_slot().xchg(null_mut(), Full);
+    if old == dead() {
+        return;
+    }
+    if let Some(old) = NonNull::new(old) {
+        // SAFETY: `old` was published in the slot and the `xchg` above took it out.
+        unsafe { retire(old) };
+    }
 }
 
 /// Returns which add-ons `inode` carries, as a mask of `enum inode_addons_bits`.

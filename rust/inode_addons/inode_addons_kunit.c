@@ -4,6 +4,7 @@
  * VFS, fsnotify, file locking and BPF use.
  */
 #include <kunit/test.h>
+#include <asm/sections.h>
 #include <linux/completion.h>
 #include <linux/fault-inject.h>
 #include <linux/filelock.h>
@@ -15,6 +16,8 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/tracepoint.h>
+#include <trace/events/kmem.h>
 
 #define RACE_WORKERS	8
 #define RACE_INODES	1000
@@ -315,6 +318,8 @@ static void addons_refused_after_teardown_test(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, dead->i_flctx);
 	KUNIT_EXPECT_NULL(test, rcu_access_pointer(dead->i_fsnotify_marks));
 	KUNIT_EXPECT_NULL(test, rcu_access_pointer(dead->i_bpf_storage));
+	/* Shared by every dying inode: read-only, so a stray write faults. */
+	KUNIT_EXPECT_TRUE(test, is_kernel_rodata((unsigned long)dead));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), ERR_PTR(-ESTALE));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_atomic(inode), ERR_PTR(-ESTALE));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_nolock(inode), ERR_PTR(-ESTALE));
@@ -338,6 +343,100 @@ static void addons_refused_after_teardown_test(struct kunit *test)
 	after = stats();
 	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 2);
 	KUNIT_EXPECT_EQ(test, after.freed, before.freed + 2);
+}
+
+/*
+ * A container created on an inode before inode_init_always() initialised it
+ * (a tracing program on inode_init_always_gfp() can do that on a fresh slab
+ * object, whose slot inode_init_once() zeroed) is retired by the
+ * initialisation, not dropped; and one created while the initialisation
+ * fails (a BPF LSM program on inode_alloc_security) is retired by the
+ * failure path.  Simulated on a kzalloc'ed inode: inode_init_once(), get,
+ * inode_init_always().
+ */
+static void addons_reset_retires_early_container_test(struct kunit *test)
+{
+	struct inode_addons_stats before, after;
+	struct inode_addons *a;
+	struct inode *inode;
+
+	inode = kunit_kzalloc(test, sizeof(*inode), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, inode);
+	inode_init_once(inode);
+	before = stats();
+
+	a = inode_addons_get_nolock(inode);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+	KUNIT_ASSERT_EQ(test, inode_init_always(test_sb(test), inode), 0);
+	KUNIT_EXPECT_NULL(test, inode_addons(inode));
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 1);
+	KUNIT_EXPECT_EQ(test, after.freed, before.freed + 1);
+
+	/* The initialised inode starts from no container, as any other. */
+	a = inode_addons_get(inode);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+	__destroy_inode(inode);
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.freed, before.freed + 2);
+}
+
+struct gfp_probe {
+	struct task_struct *task;	/* the test's */
+	const void *ptr;		/* its last slab allocation */
+	gfp_t gfp;			/* and the flags it was made with */
+};
+
+static struct gfp_probe gfp_probe;
+
+static void gfp_probe_alloc(void *data, unsigned long call_site, const void *ptr,
+			    struct kmem_cache *s, gfp_t gfp_flags, int node)
+{
+	struct gfp_probe *p = data;
+
+	if (current != READ_ONCE(p->task))
+		return;
+	p->ptr = ptr;
+	p->gfp = gfp_flags;
+}
+
+/*
+ * inode_addons_get_gfp() hands the caller's flags to the allocator,
+ * modifiers included: GFP_NOFS must not become GFP_KERNEL (a filesystem
+ * caller would recurse into reclaim through itself), GFP_NOIO must keep
+ * __GFP_IO clear.  Seen from the kmem_cache_alloc tracepoint.
+ */
+static void addons_get_gfp_honours_flags_test(struct kunit *test)
+{
+	static const gfp_t cases[] = { GFP_NOFS, GFP_NOIO, GFP_KERNEL, GFP_NOWAIT };
+	struct inode_addons *a;
+	unsigned int i;
+
+	memset(&gfp_probe, 0, sizeof(gfp_probe));
+	KUNIT_ASSERT_EQ(test, register_trace_kmem_cache_alloc(gfp_probe_alloc, &gfp_probe), 0);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct inode *inode = fresh_inode(test);
+
+		gfp_probe.ptr = NULL;
+		WRITE_ONCE(gfp_probe.task, current);
+		a = inode_addons_get_gfp(inode, cases[i]);
+		WRITE_ONCE(gfp_probe.task, NULL);
+		if (IS_ERR(a)) {
+			/* GFP_NOWAIT may fail; the others do not here. */
+			KUNIT_EXPECT_EQ(test, cases[i], GFP_NOWAIT);
+			iput(inode);
+			continue;
+		}
+		KUNIT_EXPECT_PTR_EQ(test, gfp_probe.ptr, (const void *)a);
+		KUNIT_EXPECT_EQ_MSG(test, gfp_probe.gfp & ~__GFP_ZERO, cases[i],
+				    "case %u: allocated with %pGg, asked for %pGg", i,
+				    &gfp_probe.gfp, &cases[i]);
+		iput(inode);
+	}
+	unregister_trace_kmem_cache_alloc(gfp_probe_alloc, &gfp_probe);
+	tracepoint_synchronize_unregister();
 }
 
 /* An allocation failure returns -ENOMEM, publishes nothing and leaks nothing. */
@@ -535,6 +634,8 @@ static struct kunit_case inode_addons_test_cases[] = {
 	KUNIT_CASE_SLOW(addons_race_test),
 	KUNIT_CASE(addons_evict_frees_after_rcu_test),
 	KUNIT_CASE(addons_refused_after_teardown_test),
+	KUNIT_CASE(addons_reset_retires_early_container_test),
+	KUNIT_CASE(addons_get_gfp_honours_flags_test),
 	KUNIT_CASE(addons_alloc_failure_test),
 	KUNIT_CASE(addons_lock_and_mark_share_test),
 	{}

@@ -59,8 +59,9 @@ impl Inode {
     ///
     /// Every access to the slot is atomic: C reads it with `smp_load_acquire()` (see
     /// `inode_addons()` in `include/linux/inode_addons.h`), and only the container code writes
-    /// it, with `cmpxchg`/`xchg`, except `inode_init_always()`, which runs before the inode is
-    /// visible to anyone.
+    /// it, with `cmpxchg`/`xchg`, `inode_init_always()` included (through `inode_addons_reset()`):
+    /// when XFS recycles an inode, RCU readers that found it earlier may still load the slot
+    /// while it is re-initialised.
     #[cfg(CONFIG_INODE_ADDONS)]
     #[inline]
     pub fn addons_slot(&self) -> &crate::sync::atomic::Atomic<*mut bindings::inode_addons> {
