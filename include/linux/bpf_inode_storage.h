@@ -24,12 +24,15 @@ extern const struct bpf_func_proto bpf_inode_storage_get_proto;
 extern const struct bpf_func_proto bpf_inode_storage_get_sleepable_proto;
 extern const struct bpf_func_proto bpf_inode_storage_delete_proto;
 
+#ifndef CONFIG_INODE_ADDONS
 /*
- * Releases the BPF storage of an inode being destroyed.  Called by
- * __destroy_inode() with CONFIG_INODE_ADDONS, by the BPF LSM's
- * inode_free_security hook without.
+ * Releases the BPF storage of an inode being destroyed: the BPF LSM's
+ * inode_free_security hook.  With CONFIG_INODE_ADDONS the storage is
+ * destroyed with the add-on container instead, see
+ * bpf_inode_storage_destroy().
  */
 void bpf_inode_storage_free(struct inode *inode);
+#endif
 
 /*
  * The helpers' implementation, also used by the kfuncs of
@@ -48,12 +51,6 @@ extern const struct bpf_func_proto bpf_inode_storage_delete_tracing_proto;
 
 bool bpf_inode_storage_tracing_allowed(const struct bpf_prog *prog);
 #endif /* CONFIG_INODE_ADDONS */
-
-#else /* !CONFIG_BPF_INODE_STORAGE */
-
-static inline void bpf_inode_storage_free(struct inode *inode)
-{
-}
 
 #endif /* CONFIG_BPF_INODE_STORAGE */
 
