@@ -16,3 +16,27 @@ t_fault_attr() {
 	[ -r /sys/kernel/debug/fail_inode_addons/probability ]
 }
 run core/fault-injection-debugfs t_fault_attr
+
+# kmemleak sees the containers that kmalloc_nolock() makes (BPF programs):
+# one is leaked on purpose through the debug knob, and two scans must report
+# it.  The reports are cleared afterwards, so the final leak check only
+# sees real leaks.
+t_kmemleak_sees_nolock_containers() {
+	local knob=/sys/kernel/debug/inode_addons/kmemleak_selftest addr found i
+	[ "$variant" = y ] || return 4
+	[ -w /sys/kernel/debug/kmemleak ] || { echo "no kmemleak"; return 4; }
+	[ -w "$knob" ] || { echo "no $knob"; return 1; }
+	echo 1 > "$knob" || return 1
+	addr=$(cat "$knob")
+	echo "leaked container at $addr"
+	for i in 1 2 3; do
+		echo scan > /sys/kernel/debug/kmemleak
+		sleep 1
+		found=$(grep -A3 "unreferenced object $addr " /sys/kernel/debug/kmemleak)
+		[ -n "$found" ] && break
+	done
+	echo "$found"
+	echo clear > /sys/kernel/debug/kmemleak
+	[ -n "$found" ]
+}
+run core/kmemleak-sees-nolock-containers t_kmemleak_sees_nolock_containers
