@@ -34,6 +34,8 @@ pkgs=(
 	"qemu-system-x86:/usr/bin/qemu-system-x86_64"
 	"busybox-static:/bin/busybox"
 	"e2fsprogs:/sbin/mkfs.ext4"
+	"xfsprogs:/sbin/mkfs.xfs"
+	"btrfs-progs:/sbin/mkfs.btrfs"
 	"inotify-tools:/usr/bin/inotifywait"
 	"util-linux:/usr/bin/lslocks"
 	"bpftool:/usr/sbin/bpftool"

@@ -37,22 +37,40 @@ settle() {
 	done
 }
 
-# Runs SUITE FSNAME DIR on a fresh tmpfs and on a fresh ext4 (loop image).
-with_test_filesystems() {
-	local suite=$1 base img
-	base=$(mktemp -d /tmp/addons.XXXXXX)
-	mkdir -p "$base/tmpfs" "$base/ext4"
-	mount -t tmpfs addons-test "$base/tmpfs"
-	"$suite" tmpfs "$base/tmpfs"
-	umount "$base/tmpfs"
-
-	img=$base/ext4.img
-	truncate -s 64M "$img"
-	if mkfs.ext4 -q -F "$img" && mount -o loop "$img" "$base/ext4"; then
-		"$suite" ext4 "$base/ext4"
-		umount "$base/ext4"
+# with_image_fs SUITE FS DIR MKFS...: SUITE on a fresh FS made by MKFS on a
+# loop image (sparse, on the guest's /tmp) mounted at DIR.
+with_image_fs() {
+	local suite=$1 fs=$2 dir=$3 img=$3.img
+	shift 3
+	mkdir -p "$dir"
+	truncate -s 320M "$img"
+	if "$@" "$img" >/dev/null && mount -o loop "$img" "$dir"; then
+		"$suite" "$fs" "$dir"
+		umount "$dir"
 	else
-		nok "$suite/ext4-setup" "cannot make or mount the ext4 image"
+		nok "$suite/$fs-setup" "cannot make or mount the $fs image"
 	fi
+	rm -f "$img"
+}
+
+# Runs SUITE FSNAME DIR on a fresh tmpfs, ext4, XFS and btrfs: the
+# filesystems whose inode teardown differs (XFS recycles inodes and calls
+# __destroy_inode() itself, btrfs has its own inode cache and eviction).
+# TEST_FILESYSTEMS limits the list (e.g. "tmpfs ext4").
+with_test_filesystems() {
+	local suite=$1 base fs
+	base=$(mktemp -d /tmp/addons.XXXXXX)
+	for fs in ${TEST_FILESYSTEMS:-tmpfs ext4 xfs btrfs}; do
+		case $fs in
+		tmpfs)
+			mkdir -p "$base/tmpfs"
+			mount -t tmpfs addons-test "$base/tmpfs"
+			"$suite" tmpfs "$base/tmpfs"
+			umount "$base/tmpfs" ;;
+		ext4)	with_image_fs "$suite" ext4 "$base/ext4" mkfs.ext4 -q -F ;;
+		xfs)	with_image_fs "$suite" xfs "$base/xfs" mkfs.xfs -q -f ;;
+		btrfs)	with_image_fs "$suite" btrfs "$base/btrfs" mkfs.btrfs -q -f ;;
+		esac
+	done
 	rm -rf "$base"
 }

@@ -60,7 +60,7 @@
 static int n_pass, n_fail, n_skip;
 static bool verbose;
 static bool quiet_libbpf;
-static char tmpdir[PATH_MAX];	/* a private tmpfs */
+static char tmpdir[PATH_MAX];	/* a private filesystem, see test_fs() */
 static char logbuf[LOG_SIZE];
 
 static void ok(const char *name)
@@ -228,28 +228,59 @@ static long long settle(long long limit, int max_ms)
 	return now;
 }
 
-static int mount_tmpfs(char *dir, size_t len, const char *tag)
+/*
+ * The filesystem the tests run on: IA_BPF_FS=tmpfs (default), ext4, xfs or
+ * btrfs.  The others are made on a sparse loop image next to @dir.
+ */
+static const char *test_fs(void)
 {
+	return getenv("IA_BPF_FS") ? : "tmpfs";
+}
+
+static int mount_testfs(char *dir, size_t len, const char *tag)
+{
+	const char *fs = test_fs();
+	char cmd[3 * PATH_MAX];
+
 	snprintf(dir, len, "%s/ia-bpf-%s.XXXXXX", getenv("TMPDIR") ? : "/tmp", tag);
 	if (!mkdtemp(dir))
 		return -errno;
-	if (mount("ia-bpf", dir, "tmpfs", 0, "size=16m")) {
-		int err = -errno;
+	if (!strcmp(fs, "tmpfs")) {
+		if (mount("ia-bpf", dir, "tmpfs", 0, "size=16m")) {
+			int err = -errno;
 
+			rmdir(dir);
+			return err;
+		}
+		return 0;
+	}
+	snprintf(cmd, sizeof(cmd), "truncate -s 320M %s.img && mkfs.%s -q -f %s.img >/dev/null && "
+		 "mount -o loop %s.img %s", dir, fs, dir, dir, dir);
+	if (!strcmp(fs, "ext4"))	/* mkfs.ext4 spells force -F */
+		snprintf(cmd, sizeof(cmd), "truncate -s 320M %s.img && mkfs.ext4 -q -F %s.img && "
+			 "mount -o loop %s.img %s", dir, dir, dir, dir);
+	if (system(cmd)) {
+		fprintf(stderr, "# %s: failed\n", cmd);
+		snprintf(cmd, sizeof(cmd), "%s.img", dir);
+		unlink(cmd);
 		rmdir(dir);
-		return err;
+		return -EIO;
 	}
 	return 0;
 }
 
-static void umount_tmpfs(const char *dir)
+static void umount_testfs(const char *dir)
 {
-	if (umount2(dir, MNT_DETACH))
+	char img[PATH_MAX + 8];
+
+	if (umount2(dir, strcmp(test_fs(), "tmpfs") ? 0 : MNT_DETACH))
 		fprintf(stderr, "# umount %s: %s\n", dir, strerror(errno));
 	rmdir(dir);
+	snprintf(img, sizeof(img), "%s.img", dir);
+	unlink(img);
 }
 
-/* Creates @name in the private tmpfs; returns an O_RDWR fd, path in @path. */
+/* Creates @name in the private filesystem; returns an O_RDWR fd, path in @path. */
 static int new_file(const char *dir, const char *name, char *path, size_t len)
 {
 	snprintf(path, len, "%s/%s", dir, name);
@@ -926,14 +957,14 @@ static void test_evict(void)
 		skip(name, "no %s (CONFIG_INODE_ADDONS=n or no debugfs)", STATS);
 		return;
 	}
-	err = mount_tmpfs(dir, sizeof(dir), "evict");
+	err = mount_testfs(dir, sizeof(dir), "evict");
 	if (err) {
-		nok(name, "mount tmpfs: %s", strerror(-err));
+		nok(name, "mount %s: %s", test_fs(), strerror(-err));
 		return;
 	}
 	if (stat(dir, &st)) {
 		nok(name, "stat %s: %s", dir, strerror(errno));
-		umount_tmpfs(dir);
+		umount_testfs(dir);
 		return;
 	}
 
@@ -942,7 +973,7 @@ static void test_evict(void)
 
 	ctl_reset(&hc, p);
 	*hc.target_dev = kdev(st.st_dev);
-	*hc.target_ino = 0;		/* every inode of this tmpfs */
+	*hc.target_ino = 0;		/* every inode of this filesystem */
 	hc.mode[p] = IA_CREATE;
 	for (i = 0; i < EVICT_FILES; i++) {
 		char fname[32];
@@ -992,7 +1023,7 @@ static void test_evict(void)
 
 	ctl_reset(&hc, p);
 	ctl_target(&hc, -1);
-	umount_tmpfs(dir);
+	umount_testfs(dir);
 	report(name, &r);
 }
 
@@ -1377,9 +1408,9 @@ int main(int argc, char **argv)
 	}
 	ok("bpf/support");
 
-	err = mount_tmpfs(tmpdir, sizeof(tmpdir), "main");
+	err = mount_testfs(tmpdir, sizeof(tmpdir), "main");
 	if (err) {
-		nok("bpf/setup", "mount tmpfs: %s", strerror(-err));
+		nok("bpf/setup", "mount %s: %s", test_fs(), strerror(-err));
 		goto out;
 	}
 
@@ -1448,7 +1479,7 @@ int main(int argc, char **argv)
 		bpf_link__destroy(progs[p].link);
 	storage_kfuncs__destroy(K);
 	storage_helpers__destroy(H);
-	umount_tmpfs(tmpdir);
+	umount_testfs(tmpdir);
 out:
 	printf("bpf: %d passed, %d failed, %d skipped\n", n_pass, n_fail, n_skip);
 	return n_fail ? 1 : 0;

@@ -17,35 +17,41 @@ if ! declare -F nok >/dev/null; then
 	_bpf_standalone=1
 fi
 
+# t_bpf_inode_storage FS: the runner on a fresh FS (tmpfs, ext4, xfs, btrfs);
+# its test names "bpf/NAME" become "bpf-FS/NAME".
 t_bpf_inode_storage() {
-	local top dir bin line rest
+	local fs=$1 top dir bin line rest name
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../../.." && pwd)
 	dir=${BPF_SELFTESTS_DIR:-${BUILD_DIR:-$top/build}/selftests-bpf}
 	[ -x "$dir/inode_storage_test" ] || [ -z "${GUEST_BIN:-}" ] ||
 		dir=$(dirname "$GUEST_BIN")/selftests-bpf
 	bin=$dir/inode_storage_test
 	if [ ! -x "$bin" ]; then
-		nok bpf/runner "no $bin: run tools/testing/selftests/inode_addons/bpf/build.sh on the host"
+		nok "bpf-$fs/runner" "no $bin: run tools/testing/selftests/inode_addons/bpf/build.sh on the host"
 		return 0
 	fi
 	local failed=0 status
 	while IFS= read -r line; do
 		case $line in
-		"ok "*)		ok "${line#ok }" ;;
-		"not ok "*)	rest=${line#not ok }; nok "${rest%% - *}" "${rest#* - }"; failed=1 ;;
-		"skip "*)	rest=${line#skip }; skip "${rest%% - *}" "${rest#* - }" ;;
+		"ok "*)		name=${line#ok }; ok "bpf-$fs/${name#bpf/}" ;;
+		"not ok "*)	rest=${line#not ok }; name=${rest%% - *}
+				nok "bpf-$fs/${name#bpf/}" "${rest#* - }"; failed=1 ;;
+		"skip "*)	rest=${line#skip }; name=${rest%% - *}
+				skip "bpf-$fs/${name#bpf/}" "${rest#* - }" ;;
 		"runner-exit-status "*)
 				status=${line#runner-exit-status }
 				# A crash or an early exit that printed no "not ok" line.
 				if [ "$status" != 0 ] && [ $failed = 0 ]; then
-					nok bpf/runner "inode_storage_test exited $status"
+					nok "bpf-$fs/runner" "inode_storage_test exited $status"
 				fi ;;
-		*)		echo "  [bpf] $line" ;;
+		*)		echo "  [bpf-$fs] $line" ;;
 		esac
-	done < <("$bin" 2>&1; echo "runner-exit-status $?")
+	done < <(IA_BPF_FS=$fs "$bin" 2>&1; echo "runner-exit-status $?")
 }
 
-t_bpf_inode_storage
+for _bpf_fs in ${TEST_FILESYSTEMS:-tmpfs ext4 xfs btrfs}; do
+	t_bpf_inode_storage "$_bpf_fs"
+done
 if [ -n "${_bpf_standalone:-}" ]; then
 	exit $GUEST_FAILED
 fi

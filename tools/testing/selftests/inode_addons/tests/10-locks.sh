@@ -21,8 +21,7 @@ locks_suite() {
 	run "locks-$fs/lease-break" addons_test lease "$dir/lease"
 
 	# /proc/locks walks the lock contexts: the flock(1) lock on this inode
-	# must be listed, with its holder.  (lslocks(1) printed nothing in the
-	# guest; not investigated, so not relied on.)
+	# must be listed, with its holder.
 	t_proc_locks() {
 		local ino line
 		f=$dir/proclocks
@@ -36,6 +35,22 @@ locks_suite() {
 		[ -n "$line" ] && ! grep -qE ":$ino " /proc/locks
 	}
 	run "locks-$fs/proc-locks-shows-flock" t_proc_locks
+
+	# lslocks(8) reads /proc/locks and names the file through the holder's
+	# /proc/PID/fd: it must show the lock with its path.
+	t_lslocks() {
+		local pid line
+		f=$dir/lslocks
+		: > "$f"
+		flock -x "$f" sleep 3 &
+		pid=$!
+		sleep 1
+		line=$(lslocks -n -u -o PID,TYPE,MODE,PATH | awk -v p="$pid" -v f="$f" '$1 == p && $4 == f')
+		echo "lslocks: $line"
+		wait
+		[ -n "$line" ] && [ "$(echo "$line" | awk '{ print $2 "/" $3 }')" = FLOCK/WRITE ]
+	}
+	run "locks-$fs/lslocks-shows-flock" t_lslocks
 
 	t_containers_only_on_locked() {
 		[ "$variant" = y ] || return 4
