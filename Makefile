@@ -12,9 +12,14 @@ export BUILD_DIR := $(BUILD)
 
 KERNEL_Y := $(BUILD)/out-y/arch/x86/boot/bzImage
 KERNEL_N := $(BUILD)/out-n/arch/x86/boot/bzImage
+KERNEL_KCSAN := $(BUILD)/out-y-kcsan/arch/x86/boot/bzImage
+STRESS_SECS ?= 600
+# The short stress run inside make check (seconds).
+CHECK_STRESS_SECS ?= 60
 KUNIT_SUITES := inode_addons inode_addons_rust rust_kernel_slab
 
-.PHONY: help deps source kernel kernel-n pristine run check demo size bench clean
+.PHONY: help deps source kernel kernel-n kernel-kcsan pristine run check stress stress-kcsan \
+	demo size bench clean
 
 help:
 	@echo "make demo      build the patched kernel, boot it, show the container at work"
@@ -26,6 +31,9 @@ help:
 	@echo "make run CMD='...'  boot the built kernel and run CMD in the guest"
 	@echo "make size      sizeof(struct inode), pristine vs patched  -> $(BUILD)/size.md"
 	@echo "make bench     container vs pristine, one pointer, hash maps -> $(BUILD)/bench/report.md"
+	@echo "make stress    STRESS_SECS (default 600) of stress on the debug kernel, 4 filesystems"
+	@echo "make kernel-kcsan  the =y kernel with KCSAN instead of KASAN -> $(KERNEL_KCSAN)"
+	@echo "make stress-kcsan  the same stress on the KCSAN kernel"
 	@echo "make deps      install the toolchain (run implicitly)"
 
 deps:
@@ -41,6 +49,11 @@ kernel: source
 kernel-n: source
 	@bash $(WB)/build.sh n
 
+kernel-kcsan: source
+	@EXTRA_FRAGMENT=$(CURDIR)/configs/kcsan.config OUT_SUFFIX=-kcsan \
+		REQUIRE="CONFIG_RUST CONFIG_DEBUG_INFO_BTF CONFIG_BPF_SYSCALL CONFIG_KCSAN" \
+		bash $(WB)/build.sh y
+
 pristine: deps
 	@bash $(WB)/fetch-source.sh $(CACHE) >/dev/null
 	@bash $(WB)/build.sh pristine
@@ -55,14 +68,30 @@ run: deps
 check: kernel kernel-n
 	@rm -f $(BUILD)/results-*.json
 	@python3 $(WB)/check.py boot --variant y --kernel $(KERNEL_Y) \
+		--guest-env "STRESS_SECS=$(CHECK_STRESS_SECS)" \
 		--out $(BUILD)/results-y.json $(addprefix --expect-suite ,$(KUNIT_SUITES))
 	@python3 $(WB)/check.py boot --variant n --kernel $(KERNEL_N) \
 		--bpf-vmlinux $(BUILD)/out-y/vmlinux --out $(BUILD)/results-n.json
 	@python3 $(WB)/check.py boot --variant y --kernel $(KERNEL_Y) --label y-nolsm \
 		--append "kunit.enable=0 lsm=capability,landlock,lockdown,yama" \
-		--tests 30-bpf --no-bpf-lsm --out $(BUILD)/results-y-nolsm.json
+		--tests "3[05]-*" --no-bpf-lsm --out $(BUILD)/results-y-nolsm.json
 	@python3 $(WB)/check.py summary $(BUILD)/results-y.json $(BUILD)/results-n.json \
 		$(BUILD)/results-y-nolsm.json
+
+# Not part of check (a short run is): the stress run, STRESS_SECS long, on
+# the debug (KASAN) kernel or on the KCSAN kernel.
+stress: kernel
+	@RUN_TIMEOUT=$$(($(STRESS_SECS) + 900)) python3 $(WB)/check.py boot --variant y \
+		--kernel $(KERNEL_Y) --label y-stress --append "kunit.enable=0" --tests 50-stress \
+		--guest-env "STRESS_SECS=$(STRESS_SECS)" --out $(BUILD)/results-stress.json
+	@python3 $(WB)/check.py summary $(BUILD)/results-stress.json
+
+stress-kcsan: kernel-kcsan
+	@RUN_TIMEOUT=$$(($(STRESS_SECS) + 900)) python3 $(WB)/check.py boot --variant y \
+		--kernel $(KERNEL_KCSAN) --label y-kcsan --append "kunit.enable=0" --tests 50-stress \
+		--kcsan-ours-only \
+		--guest-env "STRESS_SECS=$(STRESS_SECS)" --out $(BUILD)/results-kcsan.json
+	@python3 $(WB)/check.py summary $(BUILD)/results-kcsan.json
 
 # sizeof(struct inode): pristine vs patched, Debian's distro config and ours.
 size: deps

@@ -6,6 +6,8 @@
 #   n         patched tree, CONFIG_INODE_ADDONS=n   -> build/out-n
 #   pristine  unpatched 7.3.4                       -> build/out-pristine
 # Extra arguments are passed to make (e.g. a single object: fs/inode.o).
+# CONFIG_FRAGMENT replaces configs/test.config; EXTRA_FRAGMENT is merged
+# after it (e.g. configs/kcsan.config); OUT_SUFFIX names the out directory.
 # Prints the path of the bzImage (or of the out directory for partial builds).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -23,7 +25,8 @@ out=$BUILD_DIR/out-$variant${OUT_SUFFIX:-}
 mkdir -p "$out"
 
 # Reconfigure only when the fragment (or the variant) changed.
-want=$( { cat "$config"; echo "variant=$variant"; } | sha256sum | cut -d' ' -f1)
+extra=${EXTRA_FRAGMENT:-}
+want=$( { cat "$config" ${extra:+"$extra"}; echo "variant=$variant"; } | sha256sum | cut -d' ' -f1)
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$want" ]; then
 	echo "build: configuring $out" >&2
 	base=${BASE_CONFIG:-}
@@ -33,7 +36,7 @@ if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$w
 		"${KMAKE[@]}" -C "$src" O="$out" x86_64_defconfig >/dev/null
 	fi
 	frag=$out/.fragment
-	cp "$config" "$frag"
+	cat "$config" ${extra:+"$extra"} > "$frag"
 	case $variant in
 	n)        echo "CONFIG_INODE_ADDONS=n" >> "$frag" ;;
 	pristine) sed -i '/INODE_ADDONS/d' "$frag" ;;

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# The kernel's own BPF selftests that touch local storage, and ours in the
+# same framework, run unchanged by test_progs (built on the host by
+# workbench/test-progs.sh against this kernel's BTF; tests.list names them).
+# Each subtest (or test without subtests) becomes one result; a test that
+# fails outside its subtests counts as a failure of its own.
+t_test_progs() {
+	local dir=${TEST_PROGS_DIR:-} list line num name res top failed=0 ran=0
+	local -A has_sub=()
+	if [ ! -x "$dir/test_progs" ] || [ ! -r "$dir/tests.list" ]; then
+		nok test_progs/runner "no test_progs in '$dir' (workbench/test-progs.sh)"
+		return
+	fi
+	list=$(paste -sd, "$dir/tests.list")
+	echo "  [test_progs] running: $list"
+	mapfile -t out < <(cd "$dir" && ./test_progs -a "$list" 2>&1; echo "test_progs-exit $?")
+	for line in "${out[@]}"; do
+		[[ $line =~ ^#[0-9]+/[0-9]+\ +([^/ ]+)/ ]] && has_sub[${BASH_REMATCH[1]}]=1
+	done
+	for line in "${out[@]}"; do
+		echo "  [test_progs] $line"
+		if [[ $line =~ ^#([0-9/]+)\ +([^ ]+):(OK|FAIL|SKIP) ]]; then
+			num=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} res=${BASH_REMATCH[3]}
+			top=${name%%/*}
+			# A test with subtests is counted through them, unless it
+			# failed on its own.
+			if [[ $num != */* && -n ${has_sub[$top]:-} && $res != FAIL ]]; then
+				continue
+			fi
+			ran=$((ran + 1))
+			case $res in
+			OK)	ok "test_progs/$name" ;;
+			SKIP)	skip "test_progs/$name" "skipped by the test" ;;
+			FAIL)	nok "test_progs/$name" "see the log"; failed=1 ;;
+			esac
+		elif [[ $line =~ ^test_progs-exit\ ([0-9]+) ]]; then
+			# An exit status that no FAIL line explains, or no test run.
+			if { [ "${BASH_REMATCH[1]}" != 0 ] && [ $failed = 0 ]; } || [ $ran = 0 ]; then
+				nok test_progs/runner "test_progs exited ${BASH_REMATCH[1]} after $ran results"
+			fi
+		fi
+	done
+}
+t_test_progs
