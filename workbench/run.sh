@@ -23,7 +23,7 @@ fi
 # The host's root is shared read-only; results come back through --rwdir.
 rw=${RUN_RWDIR:-$BUILD_DIR/guest-out}
 mkdir -p "$rw"
-timeout_s=${RUN_TIMEOUT:-1200}
+timeout_s=${RUN_TIMEOUT:-2400}
 
 # Without udev, virtme-ng-init runs the script on the console and loses its
 # exit status: print it after the command and take it from there.

@@ -29,6 +29,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -217,6 +218,8 @@ static void marks(const char *dir)
 		error(K_MARKS, "inotify_init1/fanotify_init: %s", strerror(errno));
 		return;
 	}
+	/* dnotify events arrive as SIGIO, which would kill us. */
+	signal(SIGIO, SIG_IGN);
 	for (i = 0; !sh->stop; i++) {
 		snprintf(f, sizeof(f), "%s/m%lu", dir, i % NFILES);
 		close(open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
@@ -356,7 +359,9 @@ static pid_t spawn(enum kind k, const char *dir, char **dirs, int ndirs)
 
 	if (pid)
 		return pid;
-	worker_init();
+	/* Not the map cycler: a failed load tells nothing about the container. */
+	if (k != K_MAPS)
+		worker_init();
 	switch (k) {
 	case K_CHURN:	churn(dir); break;
 	case K_WALK:	walk(dir); break;
@@ -369,46 +374,44 @@ static pid_t spawn(enum kind k, const char *dir, char **dirs, int ndirs)
 	_exit(0);
 }
 
-/* Loads what the kernel takes: the tracing or the LSM programs may be refused. */
+/*
+ * Loads what the kernel takes: the tracing programs need CONFIG_INODE_ADDONS,
+ * the LSM ones the BPF LSM.  Each is tried alone first; @which gets the
+ * names of those that load.
+ */
 static struct stress *load_main(char *which, size_t len)
 {
-	static const char *const groups[][4] = {
-		{ "t_open", "t_permission", "t_flock", "t_free" },
-		{ "l_free", "l_permission", NULL, NULL },
+	static const char *const names[] = {
+		"t_open", "t_permission", "t_flock", "t_free", "l_free", "l_permission",
 	};
-	static const char *const group_name[] = { "tracing", "lsm" };
-	struct stress *skel = NULL;
-	int g, i, loaded = 0;
+	bool ok[sizeof(names) / sizeof(names[0])] = {};
+	struct stress *skel;
+	unsigned int i;
+	bool any = false;
 
 	which[0] = 0;
-	for (g = 0; g < 2; g++) {
-		struct stress *s = stress__open();
-
-		if (!s)
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		skel = stress__open();
+		if (!skel)
 			return NULL;
-		for (i = 0; i < 4 && groups[g][i]; i++)
-			bpf_program__set_autoload(bpf_object__find_program_by_name(s->obj,
-							groups[g][i]), true);
-		if (stress__load(s)) {
-			stress__destroy(s);
-			continue;
-		}
-		stress__destroy(s);
-		loaded |= 1 << g;
+		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, names[i]),
+					  true);
+		ok[i] = !stress__load(skel);
+		stress__destroy(skel);
+		if (ok[i])
+			snprintf(which + strlen(which), len - strlen(which), "%s%s",
+				 any ? " " : "", names[i]);
+		any |= ok[i];
 	}
+	if (!any)
+		return NULL;
 	skel = stress__open();
 	if (!skel)
 		return NULL;
-	for (g = 0; g < 2; g++) {
-		if (!(loaded & (1 << g)))
-			continue;
-		snprintf(which + strlen(which), len - strlen(which), "%s%s",
-			 which[0] ? "+" : "", group_name[g]);
-		for (i = 0; i < 4 && groups[g][i]; i++)
-			bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
-							groups[g][i]), true);
-	}
-	if (!loaded || stress__load(skel) || stress__attach(skel)) {
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, names[i]),
+					  ok[i]);
+	if (stress__load(skel) || stress__attach(skel)) {
 		stress__destroy(skel);
 		return NULL;
 	}
@@ -422,7 +425,7 @@ int main(int argc, char **argv)
 	long long inj_addons, inj_slab;
 	bool fi_addons, fi_slab;
 	struct stress *skel;
-	char which[32];
+	char which[128];
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s SECONDS DIR...\n", argv[0]);

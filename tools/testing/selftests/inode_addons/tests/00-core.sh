@@ -29,9 +29,11 @@ t_kmemleak_sees_nolock_containers() {
 	echo 1 > "$knob" || return 1
 	addr=$(cat "$knob")
 	echo "leaked container at $addr"
-	for i in 1 2 3; do
+	# kmemleak reports objects only once they are 5 s old.
+	sleep 6
+	for i in 1 2 3 4; do
 		echo scan > /sys/kernel/debug/kmemleak
-		sleep 1
+		sleep 2
 		found=$(grep -A3 "unreferenced object $addr " /sys/kernel/debug/kmemleak)
 		[ -n "$found" ] && break
 	done
