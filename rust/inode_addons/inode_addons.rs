@@ -334,14 +334,18 @@ pub unsafe extern "C" fn inode_addons_get_cache(
     to_err_ptr(get(inode, Source::Cache(Flags::from_raw(gfp))))
 }
 
-/// Retires `old`, a published container that its inode no longer points to.
+/// Retires what an atomic exchange just took out of an inode's slot, if it is a container.
+///
+/// `NULL` (no container) and [`DEAD`] (retired before) need nothing.
 ///
 /// # Safety
 ///
-/// `old` must be a published container (from either [`Source`]) that the caller has just
-/// replaced in its inode's slot with an atomic exchange, so that no new reader can find it.
-unsafe fn retire(old: NonNull<Addons>) {
-    let old = old.as_ptr();
+/// `old` must be the value that the caller's atomic exchange took out of an inode's slot, so
+/// that a container in it is published (from either [`Source`]) and no new reader can find it.
+unsafe fn retire(old: *mut Addons) {
+    if old.is_null() || old == dead() {
+        return;
+    }
     // SAFETY: `old` is a published container: valid until the grace period that starts below.
     let members_left =
         unsafe { !(*old).i_flctx.is_null() || !(*old).i_fsnotify_marks.is_null() };
@@ -411,13 +415,8 @@ pub unsafe extern "C" fn inode_addons_destroy(inode: *mut bindings::inode) {
     // Full ordering: pairs with the `cmpxchg` in `get()`. Either that `cmpxchg` ran first and
     // its container is retired here, or it fails and refuses to create one.
     let old = inode.addons_slot().xchg(dead(), Full);
-    if old == dead() {
-        return;
-    }
-    if let Some(old) = NonNull::new(old) {
-        // SAFETY: `old` was published in the slot and the `xchg` above took it out.
-        unsafe { retire(old) };
-    }
+    // SAFETY: The `xchg` above took `old` out of the slot.
+    unsafe { retire(old) };
 }
 
 /// Resets the add-on slot of an inode that `inode_init_always()` is initialising.
@@ -441,13 +440,8 @@ pub unsafe extern "C" fn inode_addons_reset(inode: *mut bindings::inode) {
     // before, and its container is retired here, or sees `NULL` after, on the re-initialised
     // inode.
     let old = inode.addons_slot().xchg(null_mut(), Full);
-    if old == dead() {
-        return;
-    }
-    if let Some(old) = NonNull::new(old) {
-        // SAFETY: `old` was published in the slot and the `xchg` above took it out.
-        unsafe { retire(old) };
-    }
+    // SAFETY: The `xchg` above took `old` out of the slot.
+    unsafe { retire(old) };
 }
 
 /// Returns which add-ons `inode` carries, as a mask of `enum inode_addons_bits`.
