@@ -137,6 +137,7 @@ void inode_addons_kmemleak_wait(struct inode_addons *addons)
  * address of the last one.  For the in-guest test that expects kmemleak to
  * report it.
  */
+/* Complemented, so that kmemleak does not take it for a reference. */
 static unsigned long kmemleak_selftest_addr;
 
 static ssize_t kmemleak_selftest_write(struct file *file, const char __user *buf,
@@ -154,7 +155,7 @@ static ssize_t kmemleak_selftest_write(struct file *file, const char __user *buf
 		kfree(inode);
 		return PTR_ERR(addons);
 	}
-	kmemleak_selftest_addr = (unsigned long)addons;
+	kmemleak_selftest_addr = ~(unsigned long)addons;
 	irq_work_sync(&kmemleak_work);
 	kfree(inode);	/* the only reference to the container */
 	return count;
@@ -164,7 +165,7 @@ static ssize_t kmemleak_selftest_read(struct file *file, char __user *buf,
 				      size_t count, loff_t *ppos)
 {
 	char line[32];
-	int len = scnprintf(line, sizeof(line), "0x%lx\n", kmemleak_selftest_addr);
+	int len = scnprintf(line, sizeof(line), "0x%lx\n", ~kmemleak_selftest_addr);
 
 	return simple_read_from_buffer(buf, count, ppos, line, len);
 }

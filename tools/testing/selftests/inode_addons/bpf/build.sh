@@ -80,7 +80,7 @@ done
 
 # shellcheck disable=SC2046
 "$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation \
-	-I"$out" -I"$here" -o "$out/inode_storage_test" "$here/inode_storage_test.c" \
+	-I"$out" -I"$here" -I"$here/.." -o "$out/inode_storage_test" "$here/inode_storage_test.c" \
 	$(pkg-config --cflags --libs libbpf) $(pkg-config --libs libelf zlib)
 
 echo "build.sh: built $out/inode_storage_test"

@@ -42,6 +42,7 @@
 #include <bpf/libbpf.h>
 
 #include "ia_common.h"
+#include "sb_kdev.h"
 #include "storage_helpers.skel.h"
 #include "storage_kfuncs.skel.h"
 #include "storage_reject.skel.h"
@@ -153,9 +154,18 @@ static void print_log_tail(const char *log, int lines)
 }
 
 /* Kernel dev_t (MAJOR << 20 | MINOR) of a userspace st_dev. */
-static __u32 kdev(dev_t d)
+/* sb_kdev() of the file open as @fd. */
+static __u32 fd_kdev(int fd)
 {
-	return (major(d) << 20) | minor(d);
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0)
+		return 0;
+	path[n] = 0;
+	return sb_kdev(path);
 }
 
 /* One counter of the debugfs stats file ("name N" lines), or -1. */
@@ -340,7 +350,7 @@ static void ctl_target(struct ctl *c, int fd)
 		return;
 	}
 	*c->target_ino = st.st_ino;
-	*c->target_dev = kdev(st.st_dev);
+	*c->target_dev = fd_kdev(fd);
 }
 
 static void ctl_reset(struct ctl *c, int p)
@@ -696,7 +706,7 @@ static void test_null_inode(void)
 	H->bss->null_hits = 0;
 	H->bss->null_get_nonnull = 1;
 	H->bss->null_del_ret = 1;
-	*hc.target_dev = kdev(st.st_dev);
+	*hc.target_dev = sb_kdev(dir);
 	*hc.target_ino = 0;
 	H->bss->null_dir_ino = st.st_ino;
 	fd = new_file(dir, "new", path, sizeof(path));
@@ -972,7 +982,7 @@ static void test_evict(void)
 	mem0 = map_memlock(store_fd);
 
 	ctl_reset(&hc, p);
-	*hc.target_dev = kdev(st.st_dev);
+	*hc.target_dev = sb_kdev(dir);
 	*hc.target_ino = 0;		/* every inode of this filesystem */
 	hc.mode[p] = IA_CREATE;
 	for (i = 0; i < EVICT_FILES; i++) {

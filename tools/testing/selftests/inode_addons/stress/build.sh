@@ -33,7 +33,7 @@ mv "$out/vmlinux.h.tmp" "$out/vmlinux.h"
 "$BPFTOOL" gen skeleton "$out/stress.bpf.o" name stress > "$out/stress.skel.h.tmp"
 mv "$out/stress.skel.h.tmp" "$out/stress.skel.h"
 # shellcheck disable=SC2046
-"$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -I"$out" \
+"$CC" -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -I"$out" -I"$here/.." \
 	-o "$out/stress" "$here/stress.c" $(pkg-config --cflags --libs libbpf) \
 	$(pkg-config --libs libelf zlib)
 echo "stress/build.sh: built $out/stress"

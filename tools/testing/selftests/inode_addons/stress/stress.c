@@ -48,6 +48,7 @@
 #include <bpf/libbpf.h>
 
 #include "stress.skel.h"
+#include "sb_kdev.h"
 
 #define MAX_DIRS	8
 #define NFILES		32
@@ -316,12 +317,10 @@ static void drop(void)
 
 static void set_devs(struct stress *skel, char **dirs, int ndirs)
 {
-	struct stat st;
 	int i;
 
 	for (i = 0; i < ndirs && i < 8; i++)
-		if (!stat(dirs[i], &st))
-			skel->bss->devs[i] = major(st.st_dev) << 20 | minor(st.st_dev);
+		skel->bss->devs[i] = sb_kdev(dirs[i]);
 	skel->bss->on = 1;
 }
 
