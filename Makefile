@@ -74,7 +74,8 @@ check: kernel kernel-n
 		--bpf-vmlinux $(BUILD)/out-y/vmlinux --out $(BUILD)/results-n.json
 	@python3 $(WB)/check.py boot --variant y --kernel $(KERNEL_Y) --label y-nolsm \
 		--append "kunit.enable=0 lsm=capability,landlock,lockdown,yama" \
-		--tests "3[05]-*" --no-bpf-lsm --out $(BUILD)/results-y-nolsm.json
+		--tests "3[05]-*" --no-bpf-lsm --guest-env "TEST_FILESYSTEMS=tmpfs" \
+		--out $(BUILD)/results-y-nolsm.json
 	@python3 $(WB)/check.py summary $(BUILD)/results-y.json $(BUILD)/results-n.json \
 		$(BUILD)/results-y-nolsm.json
 

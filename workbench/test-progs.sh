@@ -182,6 +182,9 @@ end=$(date +%s)
 
 # ---------------------------------------------------------------- 6. check
 [ -x "$OUT/test_progs" ] || die "test_progs was not built"
+# The kernel's config, for the programs' __kconfig externs: the guest has
+# neither /boot/config-* nor /proc/config.gz (tests/35-test-progs.sh).
+cp "$KOUT/.config" "$OUT/kconfig"
 # What the guest runs: the names test_progs knows the tests by.
 sed -n -E 's/^DEFINE_TEST\((.*)\)$/\1/p' "$BPFSRC/prog_tests/tests.h" > "$OUT/tests.list"
 log "built $OUT/test_progs in $((end - start))s; $(wc -l < "$OUT/tests.list") tests (tests.list)"

@@ -18,11 +18,13 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <test_progs.h>
 
@@ -169,12 +171,34 @@ static int dress(const char *path, int ifd)
 	return err;
 }
 
+/*
+ * Looks the files up again and again, until killed: lookups that come
+ * between an inode's eviction and its reclaim recycle it.
+ */
+static pid_t start_lookups(const char *dir)
+{
+	char path[128];
+	struct stat st;
+	pid_t pid;
+	int i;
+
+	pid = fork();
+	if (pid)
+		return pid;
+	for (;;)
+		for (i = 0; i < XFS_FILES; i++) {
+			snprintf(path, sizeof(path), "%s/f%d", dir, i);
+			stat(path, &st);
+		}
+}
+
 static void test_xfs_recycle(void)
 {
 	char dir[64], img[80], cmd[512], path[128];
 	struct inode_storage_teardown *skel;
 	long long live0, live1 = -1, live2;
 	int i, round, ifd, bad = 0;
+	pid_t looker;
 	struct stat st;
 
 	skel = inode_storage_teardown__open();
@@ -213,11 +237,17 @@ static void test_xfs_recycle(void)
 		}
 		/*
 		 * Evicts the inodes: XFS keeps them, torn down, as reclaimable
-		 * until its reclaim runs; the next round's lookups recycle
-		 * those still there.
+		 * until its reclaim runs (drop_caches runs it too); lookups
+		 * made meanwhile, and the next round's, recycle them.
 		 */
 		sync();
+		looker = start_lookups(dir);
+		bad += looker < 0;
 		bad += system("echo 2 > /proc/sys/vm/drop_caches") != 0;
+		if (looker > 0) {
+			kill(looker, SIGKILL);
+			waitpid(looker, NULL, 0);
+		}
 	}
 	close(ifd);
 	inode_storage_teardown__detach(skel);
