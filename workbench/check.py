@@ -176,7 +176,7 @@ def cmd_boot(a):
         subprocess.run(["bash", os.path.join(TOP, "workbench/test-progs.sh"), own_vmlinux,
                         test_progs], check=True)
     label = a.label or a.variant
-    guest_env = "TEST_PROGS_DIR=%s %s" % (test_progs, a.guest_env or "")
+    guest_env = "TEST_PROGS_DIR=%s %s " % (test_progs, a.guest_env or "")
     cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
            "%s%sGUEST_BIN=%s %s/run_guest.sh %s '%s'" % (
                "EXPECT_NO_BPF_LSM=1 " if a.no_bpf_lsm else "", guest_env, bindir, src,
