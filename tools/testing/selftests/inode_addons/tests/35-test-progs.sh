@@ -37,9 +37,12 @@ t_test_progs() {
 	for line in "${out[@]}"; do
 		[[ $line =~ ^#[0-9]+/[0-9]+\ +([^/ ]+)/ ]] && has_sub[${BASH_REMATCH[1]}]=1
 	done
+	local errlogs=0
 	for line in "${out[@]}"; do
 		echo "  [test_progs] $line"
-		if [[ $line =~ ^#([0-9/]+)\ +([^ ]+):(OK|FAIL|SKIP) ]]; then
+		# test_progs repeats the failed tests' lines after this one.
+		[[ $line == "All error logs:" ]] && errlogs=1
+		if [[ $errlogs = 0 && $line =~ ^#([0-9/]+)\ +([^ ]+):(OK|FAIL|SKIP) ]]; then
 			num=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} res=${BASH_REMATCH[3]}
 			top=${name%%/*}
 			# A test with subtests is counted through them, unless it
