@@ -25,16 +25,13 @@ JOBS=${JOBS:-$(nproc)}
 
 # prog_tests/<name>.c to build.  The kernel's tests whose subject is a local
 # storage map (their programs use BPF_MAP_TYPE_{INODE,TASK,CGRP,SK}_STORAGE),
-# then ours.  Not yet: test_local_storage (its last step opens an IPv6
-# socket), sk_storage_tracing and sk_storage_omem_uncharge (IPv6 sockets),
-# cgrp_local_storage (needs CGROUP_BPF in the BTF): the test config has
-# neither IPv6 nor CGROUP_BPF, and adding them rebuilds both kernels.  Left
-# out: map_kptr, map_kptr_race and test_map_uninit (they need bpf_testmod.ko,
-# an out-of-tree module build), verifier (130 programs for one socket storage
-# subtest), bpf_iter (other iterators above all), and networking tests where
-# a socket storage map is incidental.
+# then ours.  Left out: map_kptr, map_kptr_race and test_map_uninit (they
+# need bpf_testmod.ko, an out-of-tree module build), verifier (130 programs
+# for one socket storage subtest), bpf_iter (other iterators above all), and
+# networking tests where a socket storage map is incidental.
 UPSTREAM_TESTS="
-  task_local_storage test_task_local_data test_bprm_opts
+  test_local_storage task_local_storage test_task_local_data test_bprm_opts
+  cgrp_local_storage sk_storage_tracing sk_storage_omem_uncharge
   type_cast rcu_read_lock nested_trust
 "
 OUR_TESTS="local_storage_destroy_race inode_storage_teardown"
