@@ -155,16 +155,8 @@ def cmd_boot(a):
     subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
                     "-o", os.path.join(bindir, "addons_test"),
                     os.path.join(src, "addons_test.c")], check=True)
-    # The BPF selftests, against the BTF of the kernel under test (or of the
-    # =y kernel, for =n, whose runner then skips: no inode storage kfuncs).
-    vmlinux = os.path.join(os.path.dirname(a.kernel), "../../../vmlinux")
-    if a.bpf_vmlinux:
-        vmlinux = a.bpf_vmlinux
     def wanted(test):
         return fnmatch.fnmatch(test, a.tests)
-    if wanted("30-bpf"):
-        subprocess.run(["bash", os.path.join(src, "bpf/build.sh"), vmlinux,
-                        os.path.join(os.path.dirname(bindir), "selftests-bpf")], check=True)
     # The stress driver, and the kernel's own BPF selftests (a subset of
     # test_progs), against the BTF of the kernel under test itself.
     own_vmlinux = os.path.join(os.path.dirname(a.kernel), "../../../vmlinux")
@@ -250,7 +242,6 @@ def main():
     b.add_argument("--kernel", required=True)
     b.add_argument("--out", required=True)
     b.add_argument("--expect-suite", action="append")
-    b.add_argument("--bpf-vmlinux", help="vmlinux whose BTF the BPF selftests are built against")
     b.add_argument("--label", help="name of this boot in the results (default: the variant)")
     b.add_argument("--append", help="extra kernel command line")
     b.add_argument("--tests", default="*", help="glob of the in-guest tests to run")

@@ -34,7 +34,10 @@ UPSTREAM_TESTS="
   cgrp_local_storage sk_storage_tracing sk_storage_omem_uncharge
   type_cast rcu_read_lock nested_trust
 "
-OUR_TESTS="local_storage_destroy_race inode_storage_teardown"
+OUR_TESTS="
+  inode_storage_tracing inode_storage_reject
+  local_storage_destroy_race inode_storage_teardown
+"
 TESTS="${TESTS:-$UPSTREAM_TESTS $OUR_TESTS} ${EXTRA_TESTS:-}"
 
 log() { printf '[test-progs] %s\n' "$*" >&2; }

@@ -7,7 +7,7 @@
 #
 # Usage: run_guest.sh y|n [TESTS]
 #   y|n    the kernel's CONFIG_INODE_ADDONS
-#   TESTS  a glob of tests/ to run (default: all), e.g. '30-bpf'
+#   TESTS  a glob of tests/ to run (default: all), e.g. '35-test-progs'
 variant=${1:?usage: run_guest.sh y|n [TESTS]}
 only=${2:-*}
 here=$(cd "$(dirname "$0")" && pwd)

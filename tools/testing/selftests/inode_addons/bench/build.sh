@@ -6,7 +6,7 @@
 #
 # Usage: build.sh VMLINUX OUTDIR
 # Each kernel gets its own OUTDIR: the objects are compiled against its
-# types.  Tools as in ../bpf/build.sh (CLANG, BPFTOOL, CC).
+# types.  Tools: CLANG (default clang-19), BPFTOOL, CC.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,13 +29,17 @@ out=$(cd "$out" && pwd)
 "$BPFTOOL" btf dump file "$vmlinux" format c > "$out/vmlinux.h.tmp" ||
 	die "bpftool could not dump the BTF of $vmlinux"
 mv "$out/vmlinux.h.tmp" "$out/vmlinux.h"
-lookup_ret=$(BPFTOOL="$BPFTOOL" bash "$here/../bpf/lookup_ret.sh" "$vmlinux")
+lookup_ret=$(BPFTOOL="$BPFTOOL" bash "$here/lookup_ret.sh" "$vmlinux")
 
-# Flags as in ../bpf/build.sh, which explains them.
+# -fms-extensions: the kernel is built with it (7.x) and its BTF has
+# anonymous members of a named struct type, which vmlinux.h spells
+# "struct foo;" inside the parent; without it clang drops them.
+# -DBPF_NO_KFUNC_PROTOTYPES: a newer bpftool puts kfunc prototypes in
+# vmlinux.h under this guard; ia_kfuncs.h declares the ones used.
 for obj in bench bench_kfunc; do
 	"$CLANG" -target bpf -D__TARGET_ARCH_x86 -mcpu=v3 -O2 -g -Wall \
 		-fms-extensions -Wno-microsoft-anon-tag -DBPF_NO_KFUNC_PROTOTYPES \
-		-I"$out" -I"$here" -I"$here/../bpf" "-DIA_LOOKUP_RET=$lookup_ret" \
+		-I"$out" -I"$here" "-DIA_LOOKUP_RET=$lookup_ret" \
 		-c "$here/$obj.bpf.c" -o "$out/$obj.bpf.o"
 	"$BPFTOOL" gen skeleton "$out/$obj.bpf.o" name "$obj" > "$out/$obj.skel.h.tmp"
 	mv "$out/$obj.skel.h.tmp" "$out/$obj.skel.h"

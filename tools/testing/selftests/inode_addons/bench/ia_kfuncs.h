@@ -9,7 +9,7 @@
  * prototype matches the kernel's kind for kind ('void *' against 'u8 *', or
  * 'struct bpf_map *' against 'void *', is an error), so keep them identical
  * to the kernel's definitions.  They are strong (not __weak): an object that
- * uses them fails to load on a kernel without them, which the runner
+ * uses them fails to load on a kernel without them, which the benchmark
  * reports.
  *
  * bpf_inode_storage_lookup() returns a pointer to an integer type so that

@@ -2,8 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Prints the C spelling of bpf_inode_storage_lookup()'s return type in
-# VMLINUX's BTF, for -DIA_LOOKUP_RET (ia_kfuncs.h).  Used by build.sh here
-# and by ../bench/build.sh.
+# VMLINUX's BTF, for -DIA_LOOKUP_RET (ia_kfuncs.h).  Used by build.sh.
 #
 # Usage: lookup_ret.sh VMLINUX   (BPFTOOL: default bpftool)
 set -euo pipefail
