@@ -17,6 +17,13 @@ overlay_dirs=(arch block Documentation fs include init kernel lib mm net rust sa
 
 [ -f "$PRISTINE/.complete" ] || die "no pristine tree at $PRISTINE: run 'make source'"
 
+# One at a time: two make targets that both depend on 'source' (e.g. run
+# in parallel) would otherwise share the staging tree and synchronise a
+# half-made one into build/linux.
+mkdir -p "$BUILD_DIR"
+exec 9>"$BUILD_DIR/.apply.lock"
+flock 9
+
 # Everything the patched tree is made of, hashed: unchanged -> nothing to do.
 cd "$TOP"
 mapfile -t overlay < <(cd "$TOP" && git ls-files --cached --others --exclude-standard -- "${overlay_dirs[@]}" | sort)
