@@ -131,41 +131,75 @@ void inode_addons_kmemleak_wait(struct inode_addons *addons)
 
 #ifdef CONFIG_INODE_ADDONS_KUNIT_TEST
 /*
- * /sys/kernel/debug/inode_addons/kmemleak_selftest: each write leaks one
- * container made the way BPF programs make them (inode_addons_get_nolock())
- * on purpose, by freeing the inode it was published in; reading returns the
- * address of the last one.  For the in-guest test that expects kmemleak to
- * report it.
+ * /sys/kernel/debug/inode_addons/kmemleak_selftest, for the in-guest test
+ * that expects kmemleak to report a container made the way BPF programs
+ * make them (inode_addons_get_nolock()).  Writing 1 leaks one on purpose,
+ * by freeing the inode it was published in; writing 0 frees the last one
+ * leaked, once the test has seen the report.  Reading returns the
+ * complement of its address.
+ *
+ * The container is made in hard interrupt context (an irq_work), as a
+ * tracing program may make it: a copy of its address left on a task's
+ * stack would be a reference to kmemleak for as long as that part of the
+ * stack is not overwritten, and hide the leak.  For the same reason the
+ * address is kept, and read, complemented.
  */
-/* Complemented, so that kmemleak does not take it for a reference. */
 static unsigned long kmemleak_selftest_addr;
+static struct inode *kmemleak_selftest_inode;
+static int kmemleak_selftest_err;
+
+static void kmemleak_selftest_leak(struct irq_work *work)
+{
+	struct inode_addons *addons;
+
+	addons = inode_addons_get_nolock(kmemleak_selftest_inode);
+	if (IS_ERR(addons)) {
+		kmemleak_selftest_err = PTR_ERR(addons);
+		return;
+	}
+	kmemleak_selftest_addr = ~(unsigned long)addons;
+}
+
+static DEFINE_IRQ_WORK(kmemleak_selftest_work, kmemleak_selftest_leak);
 
 static ssize_t kmemleak_selftest_write(struct file *file, const char __user *buf,
 				       size_t count, loff_t *ppos)
 {
-	struct inode_addons *addons;
+	unsigned long addr;
 	struct inode *inode;
+	bool leak;
+	int err;
+
+	err = kstrtobool_from_user(buf, count, &leak);
+	if (err)
+		return err;
+	if (!leak) {
+		addr = xchg(&kmemleak_selftest_addr, 0);
+		if (addr)
+			kfree((void *)~addr);
+		return count;
+	}
 
 	inode = kzalloc(sizeof(*inode), GFP_KERNEL);
 	if (!inode)
 		return -ENOMEM;
 	inode_init_once(inode);
-	addons = inode_addons_get_nolock(inode);
-	if (IS_ERR(addons)) {
-		kfree(inode);
-		return PTR_ERR(addons);
-	}
-	kmemleak_selftest_addr = ~(unsigned long)addons;
+	kmemleak_selftest_inode = inode;
+	kmemleak_selftest_err = 0;
+	irq_work_queue(&kmemleak_selftest_work);
+	irq_work_sync(&kmemleak_selftest_work);
+	/* The container's registration, queued by the work above. */
 	irq_work_sync(&kmemleak_work);
+	kmemleak_selftest_inode = NULL;
 	kfree(inode);	/* the only reference to the container */
-	return count;
+	return kmemleak_selftest_err ?: count;
 }
 
 static ssize_t kmemleak_selftest_read(struct file *file, char __user *buf,
 				      size_t count, loff_t *ppos)
 {
 	char line[32];
-	int len = scnprintf(line, sizeof(line), "0x%lx\n", ~kmemleak_selftest_addr);
+	int len = scnprintf(line, sizeof(line), "0x%lx\n", READ_ONCE(kmemleak_selftest_addr));
 
 	return simple_read_from_buffer(buf, count, ppos, line, len);
 }
