@@ -9,27 +9,13 @@
  * programs would be refused for other reasons than those checked here.
  */
 #include <test_progs.h>
-#include <bpf/btf.h>
-
+#include "inode_addons_stats.h"
 #include "inode_storage_reject.skel.h"
 
-#define ADDONS_STATS	"/sys/kernel/debug/inode_addons/stats"
-
-static bool vmlinux_has_func(const char *name)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return found;
-}
 
 void test_inode_storage_reject(void)
 {
-	if (!vmlinux_has_func("bpf_inode_storage_lookup")) {
+	if (libbpf_find_vmlinux_btf_id("bpf_inode_storage_lookup", BPF_TRACE_FENTRY) <= 0) {
 		/* The container's statistics mean CONFIG_INODE_ADDONS=y. */
 		if (!ASSERT_ERR(access(ADDONS_STATS, F_OK), "inode_addons without kfuncs"))
 			return;

@@ -28,51 +28,12 @@
 #include <unistd.h>
 #include <test_progs.h>
 
+#include "inode_addons_stats.h"
 #include "inode_storage_teardown.skel.h"
 
-#define ADDONS_STATS	"/sys/kernel/debug/inode_addons/stats"
 #define INIT_FAILURES	50	/* creations refused by the LSM program */
 #define NEW_FILES	500	/* new inodes, of which some fresh from the slab */
 #define SLACK		2	/* containers that other tasks may make or free */
-
-/* Live containers (allocated - freed), or -1. */
-static long long addons_live(void)
-{
-	long long v, live = -1;
-	char key[32];
-	FILE *f = fopen(ADDONS_STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%31s %lld", key, &v) == 2)
-		if (!strcmp(key, "live"))
-			live = v;
-	fclose(f);
-	return live;
-}
-
-/* Evicts unused inodes and waits for RCU-deferred frees, up to 10 s. */
-static long long settle(long long target)
-{
-	long long live = -1;
-	int i, fd;
-
-	for (i = 0; i < 50; i++) {
-		sync();
-		fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-		if (fd >= 0) {
-			if (write(fd, "3", 1) != 1)
-				break;
-			close(fd);
-		}
-		kern_sync_rcu();
-		usleep(200000);
-		live = addons_live();
-		if (live <= target)
-			break;
-	}
-	return live;
-}
 
 static void run(struct bpf_program *prog, bool creations_fail)
 {

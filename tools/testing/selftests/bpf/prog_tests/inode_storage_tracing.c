@@ -54,11 +54,10 @@
 #include <sys/sysmacros.h>
 #include <linux/capability.h>
 #include <test_progs.h>
-#include <bpf/btf.h>
 
+#include "inode_addons_stats.h"
 #include "inode_storage_tracing.skel.h"
 
-#define ADDONS_STATS	"/sys/kernel/debug/inode_addons/stats"
 #define PROG(p)		(1u << (p))	/* a set of programs, by IST_* index */
 
 /* include/uapi/linux/lsm.h and the syscall table, for older headers */
@@ -142,18 +141,6 @@ static struct {
 	char dir[256];
 } ist;
 
-static bool vmlinux_has_func(const char *name)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool found;
-
-	if (!btf)
-		return false;
-	found = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-	btf__free(btf);
-	return found;
-}
-
 /* Whether the BPF LSM is among the active LSMs: 1, 0, or -1 if unknown. */
 static int bpf_lsm_active(void)
 {
@@ -168,59 +155,6 @@ static int bpf_lsm_active(void)
 		if (ids[i] == IST_LSM_ID_BPF)
 			return 1;
 	return 0;
-}
-
-static long long addons_live(void)
-{
-	long long v, live = -1;
-	char key[32];
-	FILE *f = fopen(ADDONS_STATS, "r");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%31s %lld", key, &v) == 2)
-		if (!strcmp(key, "live"))
-			live = v;
-	fclose(f);
-	return live;
-}
-
-static void evict_unused(void)
-{
-	int fd;
-
-	sync();
-	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
-	if (fd < 0)
-		return;
-	if (write(fd, "3", 1) != 1)
-		perror("/proc/sys/vm/drop_caches");
-	close(fd);
-}
-
-/*
- * Evicts what can be evicted and waits for the RCU-deferred frees, up to
- * 10 s: until the live count is at most @target, or, for a negative
- * @target, until it stopped moving.
- */
-static long long settle(long long target)
-{
-	long long live = -1, last = -2;
-	int i, same = 0;
-
-	for (i = 0; i < 50; i++) {
-		evict_unused();
-		kern_sync_rcu();
-		usleep(200000);
-		live = addons_live();
-		if (target >= 0 && live <= target)
-			break;
-		same = live == last ? same + 1 : 0;
-		if (target < 0 && same >= 2)
-			break;
-		last = live;
-	}
-	return live;
 }
 
 static __u32 kdev(dev_t dev)
@@ -1038,7 +972,8 @@ out:
 /* What the kernel offers; false if that is inconsistent. */
 static bool probe_kernel(void)
 {
-	ist.kfuncs = vmlinux_has_func("bpf_inode_storage_lookup");
+	ist.kfuncs = libbpf_find_vmlinux_btf_id("bpf_inode_storage_lookup",
+						 BPF_TRACE_FENTRY) > 0;
 	ist.stats = !access(ADDONS_STATS, R_OK);
 	if (!ist.stats && ist.kfuncs) {
 		/* Maybe debugfs is not mounted. */
