@@ -6,8 +6,15 @@
  * directory, another thread removes it, and the program attached to the
  * permission check creates and deletes a value on the directory each time.
  * Without the fix, bpf_selem_unlink() loaded a NULL selem->local_storage
- * left by bpf_local_storage_destroy() and the kernel crashed.  The test
- * passes if the kernel survives and the program did run on those inodes.
+ * or selem->smap left by bpf_local_storage_destroy() and the kernel
+ * crashed.
+ *
+ * The test passes if the kernel survives, the program did run on those
+ * inodes, and once the filesystem is gone every value has released the
+ * reference it holds on the test's task.  A value whose special fields are
+ * never freed keeps it: bpf_local_storage_destroy() clearing selem->smap of
+ * a value that the program is deleting would do that.  The value on the
+ * filesystem's root, which the program keeps, shows that the count moves.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -38,6 +45,18 @@ static void *walker(void *arg)
 	return NULL;
 }
 
+/* The references on the test task that task kptrs hold (rcu_users); -1 on error. */
+static int owner_usage(struct local_storage_destroy_race *skel)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.read_owner_usage), &opts);
+	if (!ASSERT_OK(err, "read_owner_usage") || !ASSERT_OK(opts.retval, "owner found"))
+		return -1;
+	return skel->bss->owner_usage;
+}
+
 /* Seconds to run each variant: LOCAL_STORAGE_RACE_SECS, default 10. */
 static int race_secs(void)
 {
@@ -54,7 +73,7 @@ static void run_race(struct bpf_program *prog, bool must_load)
 	struct stat st;
 	__u64 rounds = 0;
 	time_t end;
-	int i, err, started = 0;
+	int i, err, started = 0, usage0, usage;
 
 	skel = local_storage_destroy_race__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
@@ -73,6 +92,10 @@ static void run_race(struct bpf_program *prog, bool must_load)
 	}
 	if (!ASSERT_OK(err, "load"))
 		goto out;
+	skel->bss->owner_pid = getpid();
+	usage0 = owner_usage(skel);
+	if (usage0 < 0)
+		goto out;
 
 	strcpy(r.dir, "/tmp/ls_destroy_race.XXXXXX");
 	if (!ASSERT_OK_PTR(mkdtemp(r.dir), "mkdtemp"))
@@ -84,6 +107,8 @@ static void run_race(struct bpf_program *prog, bool must_load)
 	if (!ASSERT_OK(stat(r.dir, &st), "stat"))
 		goto out_umount;
 	skel->bss->target_dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	/* The root's value stays until the unmount destroys it. */
+	skel->bss->keep_ino = st.st_ino;
 
 	err = local_storage_destroy_race__attach(skel);
 	if (err && !must_load) {
@@ -130,6 +155,27 @@ static void run_race(struct bpf_program *prog, bool must_load)
 	ASSERT_GT(skel->bss->walks, 0, "RCU-walk permission checks");
 	ASSERT_GT(skel->bss->creates, 0, "values created");
 	ASSERT_GT(skel->bss->deletes, 0, "values deleted");
+
+	/*
+	 * The values left on live inodes go with the filesystem, those the
+	 * program deleted after an RCU Tasks Trace grace period, and with
+	 * CONFIG_INODE_ADDONS destruction itself waits for RCU: poll.
+	 */
+	usage = owner_usage(skel);
+	ASSERT_GT(usage, usage0, "the root's value holds a task reference");
+	if (!ASSERT_OK(umount(r.dir), "umount"))
+		goto out_umount;
+	for (i = 0; i < 100; i++) {
+		usage = owner_usage(skel);
+		if (usage <= usage0)
+			break;
+		kern_sync_rcu();
+		usleep(100000);
+	}
+	printf("%s: %s: task references %d before, %d after\n", __func__,
+	       bpf_program__name(prog), usage0, usage);
+	ASSERT_EQ(usage, usage0, "task references held by freed values");
+	goto out_rmdir;
 out_umount:
 	umount2(r.dir, MNT_DETACH);
 out_rmdir:

@@ -2,7 +2,9 @@
 /*
  * Deletes inode storage from inode_permission() in RCU path walk, where the
  * inode is not pinned and may be torn down concurrently, so that
- * bpf_selem_unlink() races with bpf_local_storage_destroy().
+ * bpf_selem_unlink() races with bpf_local_storage_destroy().  Each value
+ * holds a reference on the test's task, so that a value whose special
+ * fields are never freed shows up in the task's reference count.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,14 +14,25 @@ char _license[] SEC("license") = "GPL";
 
 #define MAY_NOT_BLOCK		0x00000080
 
+struct race_value {
+	__u64 seq;
+	struct task_struct __kptr *owner;
+};
+
+struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
+void bpf_task_release(struct task_struct *p) __ksym;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
-	__type(value, __u64);
+	__type(value, struct race_value);
 } race_map SEC(".maps");
 
 __u32 target_dev;	/* kernel dev_t of the test's filesystem */
+__u32 owner_pid;	/* the test's task, referenced from every value */
+__u64 keep_ino;		/* the inode whose value is kept, not deleted */
+int owner_usage;	/* its rcu_users count, which task kptrs hold */
 
 __u64 walks;		/* RCU-walk permission checks on target_dev */
 __u64 dying;		/* of which on an inode already being evicted */
@@ -28,7 +41,8 @@ __u64 deletes;		/* values deleted (0 returned) */
 
 static __always_inline void churn(struct inode *inode, int mask)
 {
-	__u64 *v;
+	struct task_struct *t;
+	struct race_value *v;
 
 	if (!inode || !(mask & MAY_NOT_BLOCK) ||
 	    inode->i_sb->s_dev != target_dev)
@@ -41,8 +55,16 @@ static __always_inline void churn(struct inode *inode, int mask)
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (v) {
 		__sync_fetch_and_add(&creates, 1);
-		*v = walks;
+		v->seq = walks;
+		t = bpf_task_from_pid(owner_pid);
+		if (t) {
+			t = bpf_kptr_xchg(&v->owner, t);
+			if (t)
+				bpf_task_release(t);
+		}
 	}
+	if (inode->i_ino == keep_ino)
+		return;
 	if (!bpf_inode_storage_delete(&race_map, inode))
 		__sync_fetch_and_add(&deletes, 1);
 }
@@ -59,5 +81,18 @@ SEC("?fentry/security_inode_permission")
 int BPF_PROG(fentry_permission, struct inode *inode, int mask)
 {
 	churn(inode, mask);
+	return 0;
+}
+
+SEC("syscall")
+int read_owner_usage(void *ctx)
+{
+	struct task_struct *t;
+
+	t = bpf_task_from_pid(owner_pid);
+	if (!t)
+		return 1;
+	owner_usage = t->rcu_users.refs.counter;
+	bpf_task_release(t);
 	return 0;
 }

@@ -8,12 +8,6 @@
 NEED_BPF_LSM=test_local_storage,test_bprm_opts,task_local_storage/nodeadlock
 # Subtests that outlast test_progs' watchdog (120 s) under TCG with KASAN.
 TOO_SLOW=task_local_data/task_local_data_race
-# Crashes the =n kernel (upstream storage layout) within a minute:
-# bpf_selem_unlink() finds the element still linked under the storage lock
-# while bpf_local_storage_destroy() has set its smap to NULL (patch 0001
-# covers only a NULL local_storage).  Not run there until that is fixed,
-# and reported as skipped; the =y layout is not exposed (patch 0010).
-KNOWN_CRASH_N=local_storage_destroy_race/lsm_inode_permission
 # Run once per filesystem under test (TEST_FILESYSTEMS), in a directory on
 # it named by INODE_STORAGE_TEST_DIR; the others run once.
 PER_FS=inode_storage_tracing
@@ -84,11 +78,6 @@ t_test_progs() {
 		NO_LSM_DENY=$NEED_BPF_LSM
 		deny=$deny,$NEED_BPF_LSM
 		echo "  [test_progs] no BPF LSM: not running $NEED_BPF_LSM"
-	fi
-	if [ "${variant:-}" = n ]; then
-		deny=$deny,$KNOWN_CRASH_N
-		skip "test_progs/$KNOWN_CRASH_N" \
-			"not run on =n: crashes the upstream layout (NULL smap in bpf_selem_unlink), issue 9"
 	fi
 	if grep -qx "$PER_FS" "$dir/tests.list"; then
 		deny=$deny,$PER_FS
