@@ -38,6 +38,7 @@ pkgs=(
 	"btrfs-progs:/sbin/mkfs.btrfs"
 	"inotify-tools:/usr/bin/inotifywait"
 	"util-linux:/usr/bin/lslocks"
+	"procps:/usr/bin/pkill"
 	"bpftool:/usr/sbin/bpftool"
 	"libbpf-dev:/usr/include/bpf/libbpf.h"
 	"zlib1g-dev:/usr/include/zlib.h"

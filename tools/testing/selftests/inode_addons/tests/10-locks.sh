@@ -3,16 +3,45 @@
 # on tmpfs and on ext4, and containers exist only on inodes that lock.
 
 locks_suite() {
-	local fs=$1 dir=$2 n=40 before f i
+	local fs=$1 dir=$2 n=40 before f i holder ino
+
+	# Holds an exclusive flock(1) on $1 in the background until
+	# release_flock; returns once /proc/locks lists it (a fixed sleep is
+	# not enough on a loaded TCG guest).  Sets holder and ino.
+	hold_flock() {
+		local i
+		ino=$(stat -c %i "$1")
+		flock -x "$1" sleep 120 &
+		holder=$!
+		for i in $(seq 300); do
+			grep -qE "FLOCK .*:$ino " /proc/locks && return 0
+			sleep 0.1
+		done
+		echo "flock(1) did not get the lock on $1 within 30 s"
+		release_flock
+		return 1
+	}
+	release_flock() {
+		# The lock belongs to the open file, which the sleep(1) child
+		# shares: stop the child first, then flock(1) exits by itself.
+		# flock(1) may not have forked it yet.
+		local i
+		for i in $(seq 100); do
+			pkill -P "$holder" 2>/dev/null && break
+			kill -0 "$holder" 2>/dev/null || break
+			sleep 0.1
+		done
+		wait "$holder" 2>/dev/null
+		return 0
+	}
 
 	t_flock_conflict() {
 		f=$dir/flock
 		: > "$f"
-		flock -x "$f" sleep 3 &
-		sleep 1
+		hold_flock "$f" || return 1
 		# Held by the other process: a non-blocking attempt must fail.
-		if flock -n -x "$f" true; then wait; return 1; fi
-		wait
+		if flock -n -x "$f" true; then release_flock; return 1; fi
+		release_flock
 		flock -n -x "$f" true
 	}
 	run "locks-$fs/flock-conflict" t_flock_conflict
@@ -23,15 +52,13 @@ locks_suite() {
 	# /proc/locks walks the lock contexts: the flock(1) lock on this inode
 	# must be listed, with its holder.
 	t_proc_locks() {
-		local ino line
+		local line
 		f=$dir/proclocks
 		: > "$f"
-		ino=$(stat -c %i "$f")
-		flock -x "$f" sleep 3 &
-		sleep 1
+		hold_flock "$f" || return 1
 		line=$(grep -E "FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks)
 		echo "/proc/locks: $line"
-		wait
+		release_flock
 		[ -n "$line" ] && ! grep -qE ":$ino " /proc/locks
 	}
 	run "locks-$fs/proc-locks-shows-flock" t_proc_locks
@@ -39,15 +66,14 @@ locks_suite() {
 	# lslocks(8) reads /proc/locks and names the file through the holder's
 	# /proc/PID/fd: it must show the lock with its path.
 	t_lslocks() {
-		local pid line
+		local line
 		f=$dir/lslocks
 		: > "$f"
-		flock -x "$f" sleep 3 &
-		pid=$!
-		sleep 1
-		line=$(lslocks -n -u -o PID,TYPE,MODE,PATH | awk -v p="$pid" -v f="$f" '$1 == p && $4 == f')
+		hold_flock "$f" || return 1
+		line=$(lslocks -n -u -o PID,TYPE,MODE,PATH | awk -v p="$holder" -v f="$f" '$1 == p && $4 == f')
 		echo "lslocks: $line"
-		wait
+		[ -n "$line" ] || lslocks -u -o PID,TYPE,MODE,PATH
+		release_flock
 		[ -n "$line" ] && [ "$(echo "$line" | awk '{ print $2 "/" $3 }')" = FLOCK/WRITE ]
 	}
 	run "locks-$fs/lslocks-shows-flock" t_lslocks
