@@ -73,6 +73,7 @@ def kcsan_involves_us(lines):
 EXPECTED_LEAK_BEGIN = "inode_addons-test: expected kmemleak report begins"
 EXPECTED_LEAK_END = "inode_addons-test: expected kmemleak report ends"
 EXPECTED_LEAK = re.compile(r"kmemleak: 1 new suspected memory leaks")
+KMSG = re.compile(r"^\s*\[\s*\d+\.\d+\]")
 
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 KTAP_SUBTEST = re.compile(r"^(\s*)# Subtest: (\S+)")
@@ -161,6 +162,39 @@ def parse(log, variant, expect_suites, kcsan_ours_only=False):
     return results
 
 
+def excerpt(log, limit):
+    """The first kernel report of a guest log, with what userspace printed
+    last before it, cut to limit lines; or the log's tail if it has none."""
+    lines = log.splitlines()
+    at = None
+    for i, line in enumerate(lines):
+        if any(b.search(line) for b in BENIGN) or EXPECTED_LEAK.search(line):
+            continue
+        if any(rx.search(line) for rx, _ in BAD):
+            at = i
+            break
+    if at is None:
+        return lines[-limit:]
+    user = [l for l in lines[max(0, at - 400):at] if not KMSG.match(l)][-6:]
+    return (["... last userspace output before the report:"] + user +
+            ["... the report:"] + lines[at:at + limit - len(user) - 2])
+
+
+def cmd_excerpt(a):
+    for path in a.files:
+        if not os.path.exists(path):
+            continue
+        r = json.load(open(path))
+        if not any(st == "fail" for _, _, st, _ in r["results"]) or not r.get("log"):
+            continue
+        if not os.path.exists(r["log"]):
+            continue
+        print("== %s: %s" % (path, r["log"]))
+        for line in excerpt(open(r["log"], errors="replace").read(), a.lines):
+            print("  " + line[:200])
+    return 0
+
+
 def cmd_boot(a):
     log_path = a.out.replace(".json", ".log")
     # Userspace helpers for the guest, built on the host (same root filesystem).
@@ -202,6 +236,9 @@ def cmd_boot(a):
                     "run.sh exited %d, log: %s" % (p.returncode, log_path)))
     json.dump({"results": res, "seconds": took, "log": log_path}, open(a.out, "w"), indent=1)
     print("boot %s: %.0f s, log %s" % (label, took, log_path))
+    if any(st == "fail" for _, _, st, _ in res):
+        for line in excerpt(log, 80):
+            print("  " + line[:200])
     return 0
 
 
@@ -271,10 +308,13 @@ def main():
     h.add_argument("argv", nargs=argparse.REMAINDER)
     s = sub.add_parser("summary")
     s.add_argument("files", nargs="+")
+    e = sub.add_parser("excerpt", help="the first kernel report of each failed boot")
+    e.add_argument("--lines", type=int, default=40)
+    e.add_argument("files", nargs="+")
     a = ap.parse_args()
     if a.cmd == "host" and a.argv and a.argv[0] == "--":
         a.argv = a.argv[1:]
-    return {"boot": cmd_boot, "host": cmd_host, "summary": cmd_summary}[a.cmd](a)
+    return {"boot": cmd_boot, "host": cmd_host, "summary": cmd_summary, "excerpt": cmd_excerpt}[a.cmd](a)
 
 
 if __name__ == "__main__":
