@@ -118,6 +118,7 @@ void bpf_inode_storage_destroy(struct inode_addons *addons);
 
 #ifdef CONFIG_DEBUG_KMEMLEAK
 /* kmemleak for the containers made by kmalloc_nolock(), in debug.c. */
+void inode_addons_kmemleak_mark(struct inode_addons *addons);
 void inode_addons_kmemleak_track(struct inode_addons *addons);
 void inode_addons_kmemleak_wait(struct inode_addons *addons);
 #endif

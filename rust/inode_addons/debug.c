@@ -73,9 +73,11 @@ bool inode_addons_should_fail(bool quiet)
  * that is published is queued here and registered from an irq_work, in hard
  * interrupt context, where kmemleak may run.  While a container is live its
  * rcu_head is unused: its first word links the queue, and ->func marks the
- * container as queued until it is registered.  Retiring a container waits
+ * container as waiting until it is registered.  Retiring a container waits
  * for its registration (inode_addons_kmemleak_wait()), as call_rcu() reuses
- * the rcu_head.
+ * the rcu_head.  The mark is set before the container is published, as
+ * whoever retires it may see it as soon as it is published: before the
+ * publisher has queued it.
  */
 static void kmemleak_queued(struct rcu_head *head)
 {
@@ -102,12 +104,20 @@ static void kmemleak_register_queued(struct irq_work *work)
 static DEFINE_IRQ_WORK(kmemleak_work, kmemleak_register_queued);
 
 /*
- * Queues @addons, just published, for registration.  Any context, NMI
- * included: llist_add() and irq_work_queue() are NMI-safe.
+ * Marks @addons, not yet published, as waiting for registration: from its
+ * publication on, inode_addons_kmemleak_wait() waits for it.
+ */
+void inode_addons_kmemleak_mark(struct inode_addons *addons)
+{
+	addons->rcu.func = kmemleak_queued;
+}
+
+/*
+ * Queues @addons, marked and then published, for registration.  Any
+ * context, NMI included: llist_add() and irq_work_queue() are NMI-safe.
  */
 void inode_addons_kmemleak_track(struct inode_addons *addons)
 {
-	WRITE_ONCE(addons->rcu.func, kmemleak_queued);
 	llist_add((struct llist_node *)&addons->rcu, &kmemleak_queue);
 	irq_work_queue(&kmemleak_work);
 }

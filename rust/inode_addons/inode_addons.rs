@@ -213,19 +213,30 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
         GetError::NoMemory
     })?;
     STATS.allocated.add(1, Relaxed);
+    // `kmalloc_nolock()` objects are invisible to kmemleak until registered, which is done
+    // after publication. Whoever retires the container waits for that, and may find it as
+    // soon as it is published: mark it first.
+    #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+    {
+        if matches!(source, Source::NoLock) {
+            // SAFETY: FFI call, callable from any context; `new` is a container of this
+            // crate's, not published yet, that only this thread can see.
+            unsafe { bindings::inode_addons_kmemleak_mark(new.as_ptr()) };
+        }
+    }
 
     // Full ordering publishes the zeroed container: pairs with the acquire loads above and in
     // `inode_addons()` (C). It also orders against `inode_addons_destroy()`'s `xchg`: once that
     // has run, this `cmpxchg` fails and sees `DEAD`, so nothing is created after teardown.
     match slot.cmpxchg(null_mut(), new.as_ptr(), Full) {
         Ok(_) => {
-            // `kmalloc_nolock()` objects are invisible to kmemleak until registered.
+            // Register it with kmemleak, now that it is published.
             #[cfg(CONFIG_DEBUG_KMEMLEAK)]
             {
                 if matches!(source, Source::NoLock) {
                     // SAFETY: FFI call, callable from any context; `new` is a published
-                    // container, which `retire()` does not hand to `call_rcu()` before it is
-                    // registered.
+                    // container, marked before its publication, so that `retire()` does not
+                    // hand it to `call_rcu()` before it is registered.
                     unsafe { bindings::inode_addons_kmemleak_track(new.as_ptr()) };
                 }
             }

@@ -65,7 +65,7 @@ static int race_secs(void)
 	return s && atoi(s) > 0 ? atoi(s) : 10;
 }
 
-static void run_race(struct bpf_program *prog, bool must_load)
+static void run_race(struct bpf_program *prog, bool must_load, bool hold)
 {
 	struct local_storage_destroy_race *skel;
 	pthread_t threads[RACE_WALKERS];
@@ -82,6 +82,7 @@ static void run_race(struct bpf_program *prog, bool must_load)
 	bpf_program__set_autoload(skel->progs.fentry_permission, false);
 	bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
 					bpf_program__name(prog)), true);
+	bpf_program__set_autoload(skel->progs.hold_publication, hold);
 	err = local_storage_destroy_race__load(skel);
 	if (err && !must_load) {
 		/* No BPF LSM, or inode storage from tracing programs. */
@@ -140,10 +141,11 @@ static void run_race(struct bpf_program *prog, bool must_load)
 	local_storage_destroy_race__detach(skel);
 
 	printf("%s: %s: %llu rmdirs, %llu RCU-walk checks (%llu on dying inodes), "
-	       "%llu values created, %llu deleted\n", __func__, bpf_program__name(prog),
-	       (unsigned long long)rounds, (unsigned long long)skel->bss->walks,
-	       (unsigned long long)skel->bss->dying, (unsigned long long)skel->bss->creates,
-	       (unsigned long long)skel->bss->deletes);
+	       "%llu values created, %llu deleted, %llu publications held up\n", __func__,
+	       bpf_program__name(prog), (unsigned long long)rounds,
+	       (unsigned long long)skel->bss->walks, (unsigned long long)skel->bss->dying,
+	       (unsigned long long)skel->bss->creates, (unsigned long long)skel->bss->deletes,
+	       (unsigned long long)skel->bss->delays);
 	if (!must_load && !skel->bss->walks) {
 		/* Attached, never called: the BPF LSM is not in lsm=. */
 		printf("%s:SKIP: %s never ran (BPF LSM inactive?)\n", __func__,
@@ -155,6 +157,8 @@ static void run_race(struct bpf_program *prog, bool must_load)
 	ASSERT_GT(skel->bss->walks, 0, "RCU-walk permission checks");
 	ASSERT_GT(skel->bss->creates, 0, "values created");
 	ASSERT_GT(skel->bss->deletes, 0, "values deleted");
+	if (hold)
+		ASSERT_GT(skel->bss->delays, 0, "publications held up");
 
 	/*
 	 * The values left on live inodes go with the filesystem, those the
@@ -187,19 +191,36 @@ out:
 void test_local_storage_destroy_race(void)
 {
 	struct local_storage_destroy_race *skel;
+	bool addons;
 
 	/* Only for the program names: each subtest loads its own object. */
 	skel = local_storage_destroy_race__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return;
+	addons = !access("/sys/kernel/debug/inode_addons/stats", F_OK);
 	if (test__start_subtest("lsm_inode_permission"))
-		run_race(skel->progs.lsm_permission, false);
+		run_race(skel->progs.lsm_permission, false, false);
 	/*
 	 * Tracing programs may use inode storage with CONFIG_INODE_ADDONS,
 	 * whose statistics are in debugfs: it must load there.
 	 */
 	if (test__start_subtest("fentry_inode_permission"))
-		run_race(skel->progs.fentry_permission,
-			 !access("/sys/kernel/debug/inode_addons/stats", F_OK));
+		run_race(skel->progs.fentry_permission, addons, false);
+	/*
+	 * The same, with each container the program creates held up between
+	 * its publication and its queueing for kmemleak: the directory's
+	 * eviction retires it in that window, and must not call_rcu() it
+	 * before it is registered.  Needs kmemleak.
+	 */
+	if (test__start_subtest("fentry_publish_vs_evict")) {
+		if (libbpf_find_vmlinux_btf_id("inode_addons_kmemleak_track",
+					       BPF_TRACE_FENTRY) < 0) {
+			printf("%s:SKIP: no inode_addons_kmemleak_track (kmemleak, CONFIG_INODE_ADDONS)\n",
+			       __func__);
+			test__skip();
+		} else {
+			run_race(skel->progs.fentry_permission, true, true);
+		}
+	}
 	local_storage_destroy_race__destroy(skel);
 }

@@ -96,3 +96,24 @@ int read_owner_usage(void *ctx)
 	bpf_task_release(t);
 	return 0;
 }
+
+__u64 delays;		/* publications held up by hold_publication */
+
+static long spin(__u64 i, void *ctx)
+{
+	return 0;
+}
+
+/*
+ * With CONFIG_INODE_ADDONS and kmemleak: holds up the CPU that has just
+ * published a container made by a BPF program, before it queues it for
+ * kmemleak, so that the rmdir() racing with it retires that container in
+ * between.  Uses no storage, so it may attach to the container's code.
+ */
+SEC("?fentry/inode_addons_kmemleak_track")
+int BPF_PROG(hold_publication, void *addons)
+{
+	bpf_loop(1 << 16, spin, NULL, 0);
+	__sync_fetch_and_add(&delays, 1);
+	return 0;
+}
