@@ -73,7 +73,6 @@ def kcsan_involves_us(lines):
 EXPECTED_LEAK_BEGIN = "inode_addons-test: expected kmemleak report begins"
 EXPECTED_LEAK_END = "inode_addons-test: expected kmemleak report ends"
 EXPECTED_LEAK = re.compile(r"kmemleak: 1 new suspected memory leaks")
-KMSG = re.compile(r"^\s*\[\s*\d+\.\d+\]")
 
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 KTAP_SUBTEST = re.compile(r"^(\s*)# Subtest: (\S+)")
@@ -175,7 +174,7 @@ def excerpt(log, limit):
             break
     if at is None:
         return lines[-limit:]
-    user = [l for l in lines[max(0, at - 400):at] if not KMSG.match(l)][-6:]
+    user = [l for l in lines[max(0, at - 400):at] if not TS.match(l.lstrip())][-6:]
     return (["... last userspace output before the report:"] + user +
             ["... the report:"] + lines[at:at + limit - len(user) - 2])
 

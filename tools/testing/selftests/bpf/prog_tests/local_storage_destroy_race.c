@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <test_progs.h>
 
+#include "inode_addons_stats.h"
 #include "local_storage_destroy_race.skel.h"
 
 #define RACE_WALKERS	2
@@ -65,7 +66,11 @@ static int race_secs(void)
 	return s && atoi(s) > 0 ? atoi(s) : 10;
 }
 
-static void run_race(struct bpf_program *prog, bool must_load, bool hold)
+/*
+ * addons: the kernel keeps inode storage in the add-on container;
+ * must_load: prog must load and attach there; hold: with hold_publication.
+ */
+static void run_race(struct bpf_program *prog, bool addons, bool must_load, bool hold)
 {
 	struct local_storage_destroy_race *skel;
 	pthread_t threads[RACE_WALKERS];
@@ -178,7 +183,7 @@ static void run_race(struct bpf_program *prog, bool must_load, bool hold)
 	}
 	printf("%s: %s: task references %d before, %d after\n", __func__,
 	       bpf_program__name(prog), usage0, usage);
-	if (usage > usage0 && access("/sys/kernel/debug/inode_addons/stats", F_OK)) {
+	if (usage > usage0 && !addons) {
 		/*
 		 * The BPF LSM blob's layout (without CONFIG_INODE_ADDONS)
 		 * leaks here: bpf_local_storage_destroy() frees a value's
@@ -212,15 +217,15 @@ void test_local_storage_destroy_race(void)
 	skel = local_storage_destroy_race__open();
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return;
-	addons = !access("/sys/kernel/debug/inode_addons/stats", F_OK);
+	addons = !access(ADDONS_STATS, F_OK);
 	if (test__start_subtest("lsm_inode_permission"))
-		run_race(skel->progs.lsm_permission, false, false);
+		run_race(skel->progs.lsm_permission, addons, false, false);
 	/*
 	 * Tracing programs may use inode storage with CONFIG_INODE_ADDONS,
 	 * whose statistics are in debugfs: it must load there.
 	 */
 	if (test__start_subtest("fentry_inode_permission"))
-		run_race(skel->progs.fentry_permission, addons, false);
+		run_race(skel->progs.fentry_permission, addons, addons, false);
 	/*
 	 * The same, with each container the program creates held up between
 	 * its publication and its queueing for kmemleak: the directory's
@@ -234,7 +239,7 @@ void test_local_storage_destroy_race(void)
 			       __func__);
 			test__skip();
 		} else {
-			run_race(skel->progs.fentry_permission, true, true);
+			run_race(skel->progs.fentry_permission, addons, true, true);
 		}
 	}
 	local_storage_destroy_race__destroy(skel);
