@@ -13,7 +13,9 @@
  * inodes, and once the filesystem is gone every value has released the
  * reference it holds on the test's task.  A value whose special fields are
  * never freed keeps it: bpf_local_storage_destroy() clearing selem->smap of
- * a value that the program is deleting would do that.  The value on the
+ * a value that the program is deleting would do that, and so would a value
+ * linked after destroy went past the list head (fentry_link_vs_destroy,
+ * which holds both sides up to open that window).  The value on the
  * filesystem's root, which the program keeps, shows that the count moves.
  */
 #define _GNU_SOURCE
@@ -66,11 +68,19 @@ static int race_secs(void)
 	return s && atoi(s) > 0 ? atoi(s) : 10;
 }
 
+/* What run_race() holds up, to widen a window. */
+enum race_hold {
+	HOLD_NONE,
+	HOLD_PUBLICATION,	/* hold_publication: a new container, published */
+	HOLD_LINK,		/* hold_link and hold_destroy, with fentry_link */
+};
+
 /*
  * addons: the kernel keeps inode storage in the add-on container;
- * must_load: prog must load and attach there; hold: with hold_publication.
+ * must_load: prog must load and attach there; hold: what to hold up.
  */
-static void run_race(struct bpf_program *prog, bool addons, bool must_load, bool hold)
+static void run_race(struct bpf_program *prog, bool addons, bool must_load,
+		     enum race_hold hold)
 {
 	struct local_storage_destroy_race *skel;
 	pthread_t threads[RACE_WALKERS];
@@ -85,9 +95,12 @@ static void run_race(struct bpf_program *prog, bool addons, bool must_load, bool
 		return;
 	bpf_program__set_autoload(skel->progs.lsm_permission, false);
 	bpf_program__set_autoload(skel->progs.fentry_permission, false);
+	bpf_program__set_autoload(skel->progs.fentry_link, false);
 	bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
 					bpf_program__name(prog)), true);
-	bpf_program__set_autoload(skel->progs.hold_publication, hold);
+	bpf_program__set_autoload(skel->progs.hold_publication, hold == HOLD_PUBLICATION);
+	bpf_program__set_autoload(skel->progs.hold_link, hold == HOLD_LINK);
+	bpf_program__set_autoload(skel->progs.hold_destroy, hold == HOLD_LINK);
 	err = local_storage_destroy_race__load(skel);
 	if (err && !must_load) {
 		/* No BPF LSM, or inode storage from tracing programs. */
@@ -146,11 +159,13 @@ static void run_race(struct bpf_program *prog, bool addons, bool must_load, bool
 	local_storage_destroy_race__detach(skel);
 
 	printf("%s: %s: %llu rmdirs, %llu RCU-walk checks (%llu on dying inodes), "
-	       "%llu values created, %llu deleted, %llu publications held up\n", __func__,
+	       "%llu values created, %llu deleted, %llu publications, %llu links and "
+	       "%llu destroys held up\n", __func__,
 	       bpf_program__name(prog), (unsigned long long)rounds,
 	       (unsigned long long)skel->bss->walks, (unsigned long long)skel->bss->dying,
 	       (unsigned long long)skel->bss->creates, (unsigned long long)skel->bss->deletes,
-	       (unsigned long long)skel->bss->delays);
+	       (unsigned long long)skel->bss->delays, (unsigned long long)skel->bss->links_held,
+	       (unsigned long long)skel->bss->destroys_held);
 	if (!must_load && !skel->bss->walks) {
 		/* Attached, never called: the BPF LSM is not in lsm=. */
 		printf("%s:SKIP: %s never ran (BPF LSM inactive?)\n", __func__,
@@ -161,8 +176,12 @@ static void run_race(struct bpf_program *prog, bool addons, bool must_load, bool
 	ASSERT_GT(rounds, 100, "rmdir rounds");
 	ASSERT_GT(skel->bss->walks, 0, "RCU-walk permission checks");
 	ASSERT_GT(skel->bss->creates, 0, "values created");
-	ASSERT_GT(skel->bss->deletes, 0, "values deleted");
-	if (hold)
+	if (hold == HOLD_LINK) {
+		ASSERT_GT(skel->bss->links_held, 0, "creations held up");
+	} else {
+		ASSERT_GT(skel->bss->deletes, 0, "values deleted");
+	}
+	if (hold == HOLD_PUBLICATION)
 		ASSERT_GT(skel->bss->delays, 0, "publications held up");
 
 	/*
@@ -219,13 +238,13 @@ void test_local_storage_destroy_race(void)
 		return;
 	addons = !access(ADDONS_STATS, F_OK);
 	if (test__start_subtest("lsm_inode_permission"))
-		run_race(skel->progs.lsm_permission, addons, false, false);
+		run_race(skel->progs.lsm_permission, addons, false, HOLD_NONE);
 	/*
 	 * Tracing programs may use inode storage with CONFIG_INODE_ADDONS,
 	 * whose statistics are in debugfs: it must load there.
 	 */
 	if (test__start_subtest("fentry_inode_permission"))
-		run_race(skel->progs.fentry_permission, addons, addons, false);
+		run_race(skel->progs.fentry_permission, addons, addons, HOLD_NONE);
 	/*
 	 * The same, with each container the program creates held up between
 	 * its publication and its queueing for kmemleak: the directory's
@@ -239,7 +258,24 @@ void test_local_storage_destroy_race(void)
 			       __func__);
 			test__skip();
 		} else {
-			run_race(skel->progs.fentry_permission, addons, true, true);
+			run_race(skel->progs.fentry_permission, addons, true, HOLD_PUBLICATION);
+		}
+	}
+	/*
+	 * A value linked while the directory's storage is being destroyed:
+	 * the creation is held up after its "not being evicted" test, the
+	 * destruction after it read the list head.  The value must not
+	 * outlive the filesystem (its task reference says so).  Tracing
+	 * programs only: the BPF LSM blob's layout destroys the storage
+	 * from security_inode_free(), where this still happens.
+	 */
+	if (test__start_subtest("fentry_link_vs_destroy")) {
+		if (!addons) {
+			printf("%s:SKIP: tracing programs use inode storage only with CONFIG_INODE_ADDONS\n",
+			       __func__);
+			test__skip();
+		} else {
+			run_race(skel->progs.fentry_link, addons, true, HOLD_LINK);
 		}
 	}
 	local_storage_destroy_race__destroy(skel);

@@ -117,3 +117,82 @@ int BPF_PROG(hold_publication, void *addons)
 	__sync_fetch_and_add(&delays, 1);
 	return 0;
 }
+
+/*
+ * An element linked while bpf_local_storage_destroy() runs.  Each directory
+ * gets a value in anchor_map, then one in race_map.  hold_link holds up the
+ * creation of the race_map value after its owner passed the "not being
+ * evicted" test and before it is linked; hold_destroy holds up the rmdir()
+ * thread's destruction of the anchor value (it frees the value's fields
+ * after destroy read the list head).  Where destroy can run while a program
+ * is in between, the race_map value is linked behind destroy's back and
+ * survives, with its task reference, until the map is freed.  Nothing is
+ * deleted.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} anchor_map SEC(".maps");
+
+__u64 links_held;	/* race_map creations held up by hold_link */
+__u64 destroys_held;	/* frees held up by hold_destroy */
+int destroy_armed;	/* a creation is (or was just) held up */
+
+SEC("?fentry/security_inode_permission")
+int BPF_PROG(fentry_link, struct inode *inode, int mask)
+{
+	struct task_struct *t;
+	struct race_value *v;
+	__u64 *a;
+
+	if (!inode || !(mask & MAY_NOT_BLOCK) ||
+	    inode->i_sb->s_dev != target_dev)
+		return 0;
+	__sync_fetch_and_add(&walks, 1);
+	if (inode->i_state.__state & (I_WILL_FREE | I_FREEING))
+		__sync_fetch_and_add(&dying, 1);
+
+	a = bpf_inode_storage_get(&anchor_map, inode, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!a)
+		return 0;
+	v = bpf_inode_storage_get(&race_map, inode, 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v || v->owner)
+		return 0;
+	__sync_fetch_and_add(&creates, 1);
+	t = bpf_task_from_pid(owner_pid);
+	if (t) {
+		t = bpf_kptr_xchg(&v->owner, t);
+		if (t)
+			bpf_task_release(t);
+	}
+	return 0;
+}
+
+SEC("?fentry/bpf_selem_alloc")
+int BPF_PROG(hold_link, struct bpf_local_storage_map *smap)
+{
+	if ((void *)smap != (void *)&race_map)
+		return 0;
+	destroy_armed = 1;
+	bpf_loop(1 << 16, spin, NULL, 0);
+	__sync_fetch_and_add(&links_held, 1);
+	return 0;
+}
+
+/* Only the test's own thread, which removes the directories. */
+SEC("?fentry/bpf_obj_free_fields")
+int BPF_PROG(hold_destroy, const struct btf_record *rec, void *obj)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!destroy_armed || id != ((__u64)owner_pid << 32 | owner_pid))
+		return 0;
+	destroy_armed = 0;
+	bpf_loop(1 << 16, spin, NULL, 0);
+	__sync_fetch_and_add(&destroys_held, 1);
+	return 0;
+}
