@@ -57,6 +57,7 @@
 
 #include "inode_addons_stats.h"
 #include "inode_storage_tracing.skel.h"
+#include "progs/inode_storage_tracing.h"
 
 #define PROG(p)		(1u << (p))	/* a set of programs, by IST_* index */
 
@@ -70,49 +71,6 @@
 #define ADDONS_CONTAINER	(1u << 0)
 #define ADDONS_FLCTX		(1u << 1)
 #define ADDONS_BPF_STORAGE	(1u << 3)
-
-/* As in progs/inode_storage_tracing.c. */
-enum {
-	IST_FENTRY,
-	IST_FEXIT,
-	IST_LSM,
-	IST_LSM_S,
-	IST_TP,
-	IST_KF_LSM,
-	IST_KF_TP,
-	IST_NR_PROGS,
-	IST_NULL = IST_NR_PROGS,	/* h_null, not in the value */
-	IST_ALL_PROGS,
-};
-
-enum {
-	IST_M_OFF,
-	IST_M_CREATE,
-	IST_M_DELETE,
-	IST_M_WRITE,
-	IST_M_READ,
-	IST_M_COUNT,
-	IST_M_BADMAP,
-};
-
-enum {
-	IST_BAD_ARRAY_LOOKUP,
-	IST_BAD_ARRAY_REMOVE,
-	IST_BAD_SMALL_LOOKUP_BIG,
-	IST_BAD_SMALL_LOOKUP_FIT,
-	IST_BAD_SMALL_REMOVE,
-	IST_BAD_LOCKED_LOOKUP,
-	IST_BAD_LOCKED_REMOVE,
-	IST_NR_BAD,
-};
-
-struct ist_val {
-	__u64 cnt[IST_NR_PROGS];
-	__u64 magic;
-	__u64 opens;
-	__u32 writer;
-	__u32 pad;
-};
 
 static const struct {
 	const char *name;	/* in the skeleton */

@@ -18,13 +18,14 @@
  * no kfuncs) still runs the others.  All share one map, "store".
  *
  * A program only acts on the inode selected by target_dev and target_ino
- * (0: every inode of target_dev), and does what mode[its index] says.
- * The layout of struct ist_val and the IST_* values are repeated in the
- * user space part of the test.
+ * (0: every inode of target_dev), and does what mode[its index] says
+ * (inode_storage_tracing.h, shared with the user space part).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+
+#include "inode_storage_tracing.h"
 
 char _license[] SEC("license") = "GPL";
 
@@ -38,49 +39,6 @@ extern u8 *bpf_inode_storage_lookup(void *map__map, struct inode *inode, u64 fla
 				    const u32 rdwr_buf_size) __weak __ksym;
 extern int bpf_inode_storage_remove(void *map__map, struct inode *inode) __weak __ksym;
 extern u32 bpf_inode_addons(struct inode *inode) __weak __ksym;
-
-/* Index of each program into the arrays below and into ist_val.cnt[]. */
-enum {
-	IST_FENTRY,
-	IST_FEXIT,
-	IST_LSM,
-	IST_LSM_S,
-	IST_TP,
-	IST_KF_LSM,
-	IST_KF_TP,
-	IST_NR_PROGS,
-};
-
-/* What a program does on the target inode. */
-enum {
-	IST_M_OFF,	/* nothing */
-	IST_M_CREATE,	/* get/lookup with F_CREATE, then cnt[prog]++ */
-	IST_M_DELETE,	/* delete/remove, result in del_ret[prog] */
-	IST_M_WRITE,	/* get/lookup with F_CREATE, then magic = magic_in */
-	IST_M_READ,	/* get/lookup without F_CREATE, magic into magic_seen[prog] */
-	IST_M_COUNT,	/* get with F_CREATE, get again if that lost, opens++ */
-	IST_M_BADMAP,	/* the kfuncs on maps they must refuse, results in bad[] */
-};
-
-/* bad[] of IST_M_BADMAP */
-enum {
-	IST_BAD_ARRAY_LOOKUP,	/* lookup on an array map gave a value: 0/1 */
-	IST_BAD_ARRAY_REMOVE,	/* remove on an array map */
-	IST_BAD_SMALL_LOOKUP_BIG, /* lookup of more than the value size: 0/1 */
-	IST_BAD_SMALL_LOOKUP_FIT, /* lookup of the value size: 0/1 */
-	IST_BAD_SMALL_REMOVE,	/* remove of that value */
-	IST_BAD_LOCKED_LOOKUP,	/* lookup on a map whose value has a spin lock: 0/1 */
-	IST_BAD_LOCKED_REMOVE,	/* remove on that map */
-	IST_NR_BAD,
-};
-
-struct ist_val {
-	__u64 cnt[IST_NR_PROGS];
-	__u64 magic;
-	__u64 opens;
-	__u32 writer;		/* index of the program that wrote magic, + 1 */
-	__u32 pad;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
