@@ -26,12 +26,12 @@ extern const struct bpf_func_proto bpf_inode_storage_delete_proto;
 
 #ifndef CONFIG_INODE_ADDONS
 /*
- * Releases the BPF storage of an inode being destroyed: the BPF LSM's
- * inode_free_security hook.  With CONFIG_INODE_ADDONS the storage is
- * destroyed with the add-on container instead, see
- * bpf_inode_storage_destroy().
+ * Destroys the BPF storage of a freed inode, from its security blob's RCU
+ * callback: the BPF LSM's inode_free_security_rcu hook.  With
+ * CONFIG_INODE_ADDONS the storage is destroyed with the add-on container
+ * instead, see bpf_inode_storage_destroy().
  */
-void bpf_inode_storage_free(struct inode *inode);
+void bpf_inode_storage_free_rcu(void *inode_security);
 #endif
 
 /*
