@@ -14,8 +14,10 @@
  * reference it holds on the test's task.  A value whose special fields are
  * never freed keeps it: bpf_local_storage_destroy() clearing selem->smap of
  * a value that the program is deleting would do that, and so would a value
- * linked after destroy went past the list head (fentry_link_vs_destroy,
- * which holds both sides up to open that window).  The value on the
+ * linked after destroy went past the list head (*_link_vs_destroy, which
+ * hold both sides up to open that window), and so would a kptr stored into
+ * a value whose fields destroy has already freed.  Enforced on both
+ * layouts: the add-on container's, and the BPF LSM blob's.  The value on the
  * filesystem's root, which the program keeps, shows that the count moves.
  */
 #define _GNU_SOURCE
@@ -76,11 +78,10 @@ enum race_hold {
 };
 
 /*
- * addons: the kernel keeps inode storage in the add-on container;
- * must_load: prog must load and attach there; hold: what to hold up.
+ * must_load: prog must load and attach on this kernel; hold: what to hold
+ * up.
  */
-static void run_race(struct bpf_program *prog, bool addons, bool must_load,
-		     enum race_hold hold)
+static void run_race(struct bpf_program *prog, bool must_load, enum race_hold hold)
 {
 	struct local_storage_destroy_race *skel;
 	pthread_t threads[RACE_WALKERS];
@@ -96,6 +97,7 @@ static void run_race(struct bpf_program *prog, bool addons, bool must_load,
 	bpf_program__set_autoload(skel->progs.lsm_permission, false);
 	bpf_program__set_autoload(skel->progs.fentry_permission, false);
 	bpf_program__set_autoload(skel->progs.fentry_link, false);
+	bpf_program__set_autoload(skel->progs.lsm_link, false);
 	bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
 					bpf_program__name(prog)), true);
 	bpf_program__set_autoload(skel->progs.hold_publication, hold == HOLD_PUBLICATION);
@@ -202,21 +204,6 @@ static void run_race(struct bpf_program *prog, bool addons, bool must_load,
 	}
 	printf("%s: %s: task references %d before, %d after\n", __func__,
 	       bpf_program__name(prog), usage0, usage);
-	if (usage > usage0 && !addons) {
-		/*
-		 * The BPF LSM blob's layout (without CONFIG_INODE_ADDONS)
-		 * leaks here: bpf_local_storage_destroy() frees a value's
-		 * special fields at once, while a program that found the
-		 * value in RCU path walk may still store a kptr into it.
-		 * Said, not hidden; enforced where the container defers the
-		 * destruction past such programs.
-		 */
-		printf("%s:SKIP: %s: %d task references left: known leak of the BPF LSM blob's "
-		       "layout (kptr stored after destroy freed the fields)\n", __func__,
-		       bpf_program__name(prog), usage - usage0);
-		test__skip();
-		goto out_rmdir;
-	}
 	ASSERT_EQ(usage, usage0, "task references held by freed values");
 	goto out_rmdir;
 out_umount:
@@ -238,13 +225,13 @@ void test_local_storage_destroy_race(void)
 		return;
 	addons = !access(ADDONS_STATS, F_OK);
 	if (test__start_subtest("lsm_inode_permission"))
-		run_race(skel->progs.lsm_permission, addons, false, HOLD_NONE);
+		run_race(skel->progs.lsm_permission, false, HOLD_NONE);
 	/*
 	 * Tracing programs may use inode storage with CONFIG_INODE_ADDONS,
 	 * whose statistics are in debugfs: it must load there.
 	 */
 	if (test__start_subtest("fentry_inode_permission"))
-		run_race(skel->progs.fentry_permission, addons, addons, HOLD_NONE);
+		run_race(skel->progs.fentry_permission, addons, HOLD_NONE);
 	/*
 	 * The same, with each container the program creates held up between
 	 * its publication and its queueing for kmemleak: the directory's
@@ -258,24 +245,25 @@ void test_local_storage_destroy_race(void)
 			       __func__);
 			test__skip();
 		} else {
-			run_race(skel->progs.fentry_permission, addons, true, HOLD_PUBLICATION);
+			run_race(skel->progs.fentry_permission, true, HOLD_PUBLICATION);
 		}
 	}
 	/*
 	 * A value linked while the directory's storage is being destroyed:
 	 * the creation is held up after its "not being evicted" test, the
 	 * destruction after it read the list head.  The value must not
-	 * outlive the filesystem (its task reference says so).  Tracing
-	 * programs only: the BPF LSM blob's layout destroys the storage
-	 * from security_inode_free(), where this still happens.
+	 * outlive the filesystem (its task reference says so).  From an LSM
+	 * program, on either layout, and from a tracing program.
 	 */
+	if (test__start_subtest("lsm_link_vs_destroy"))
+		run_race(skel->progs.lsm_link, false, HOLD_LINK);
 	if (test__start_subtest("fentry_link_vs_destroy")) {
 		if (!addons) {
 			printf("%s:SKIP: tracing programs use inode storage only with CONFIG_INODE_ADDONS\n",
 			       __func__);
 			test__skip();
 		} else {
-			run_race(skel->progs.fentry_link, addons, true, HOLD_LINK);
+			run_race(skel->progs.fentry_link, true, HOLD_LINK);
 		}
 	}
 	local_storage_destroy_race__destroy(skel);

@@ -140,8 +140,7 @@ __u64 links_held;	/* race_map creations held up by hold_link */
 __u64 destroys_held;	/* frees held up by hold_destroy */
 int destroy_armed;	/* a creation is (or was just) held up */
 
-SEC("?fentry/security_inode_permission")
-int BPF_PROG(fentry_link, struct inode *inode, int mask)
+static __always_inline void link_late(struct inode *inode, int mask)
 {
 	struct task_struct *t;
 	struct race_value *v;
@@ -149,7 +148,7 @@ int BPF_PROG(fentry_link, struct inode *inode, int mask)
 
 	if (!inode || !(mask & MAY_NOT_BLOCK) ||
 	    inode->i_sb->s_dev != target_dev)
-		return 0;
+		return;
 	__sync_fetch_and_add(&walks, 1);
 	if (inode->i_state.__state & (I_WILL_FREE | I_FREEING))
 		__sync_fetch_and_add(&dying, 1);
@@ -157,11 +156,11 @@ int BPF_PROG(fentry_link, struct inode *inode, int mask)
 	a = bpf_inode_storage_get(&anchor_map, inode, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!a)
-		return 0;
+		return;
 	v = bpf_inode_storage_get(&race_map, inode, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!v || v->owner)
-		return 0;
+		return;
 	__sync_fetch_and_add(&creates, 1);
 	t = bpf_task_from_pid(owner_pid);
 	if (t) {
@@ -169,6 +168,19 @@ int BPF_PROG(fentry_link, struct inode *inode, int mask)
 		if (t)
 			bpf_task_release(t);
 	}
+}
+
+SEC("?lsm/inode_permission")
+int BPF_PROG(lsm_link, struct inode *inode, int mask)
+{
+	link_late(inode, mask);
+	return 0;
+}
+
+SEC("?fentry/security_inode_permission")
+int BPF_PROG(fentry_link, struct inode *inode, int mask)
+{
+	link_late(inode, mask);
 	return 0;
 }
 
