@@ -186,7 +186,10 @@ impl Source {
 
 /// Returns the container of `inode`, allocating and publishing it on first use.
 fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
-    let slot = inode.addons_slot();
+    // SAFETY: This function stores into the slot only a zeroed container it allocated, with a
+    // fully ordered `cmpxchg` on `NULL`, and frees it at once if that fails (it was never
+    // published).
+    let slot = unsafe { inode.addons_slot() };
 
     // Pairs with the fully ordered `cmpxchg` below (and the one of a concurrent caller): a
     // container observed here was zeroed before it was published.
@@ -425,7 +428,8 @@ pub unsafe extern "C" fn inode_addons_destroy(inode: *mut bindings::inode) {
     let inode = unsafe { Inode::from_raw(inode) };
     // Full ordering: pairs with the `cmpxchg` in `get()`. Either that `cmpxchg` ran first and
     // its container is retired here, or it fails and refuses to create one.
-    let old = inode.addons_slot().xchg(dead(), Full);
+    // SAFETY: Stores the dead container, and `old` is retired below.
+    let old = unsafe { inode.addons_slot() }.xchg(dead(), Full);
     // SAFETY: The `xchg` above took `old` out of the slot.
     unsafe { retire(old) };
 }
@@ -450,7 +454,8 @@ pub unsafe extern "C" fn inode_addons_reset(inode: *mut bindings::inode) {
     // Full ordering, as in `inode_addons_destroy()`: a concurrent `get()` either published
     // before, and its container is retired here, or sees `NULL` after, on the re-initialised
     // inode.
-    let old = inode.addons_slot().xchg(null_mut(), Full);
+    // SAFETY: Stores `NULL`, and `old` is retired below.
+    let old = unsafe { inode.addons_slot() }.xchg(null_mut(), Full);
     // SAFETY: The `xchg` above took `old` out of the slot.
     unsafe { retire(old) };
 }
@@ -472,7 +477,8 @@ pub unsafe extern "C" fn inode_addons_present(inode: *const bindings::inode) -> 
     let inode = unsafe { Inode::from_raw(inode) };
     // Pairs with the publishing `cmpxchg` in `get()`: the members read below are at least as
     // recent as the zeroes the container was published with.
-    let addons = inode.addons_slot().load(Acquire);
+    // SAFETY: Only loads from the slot.
+    let addons = unsafe { inode.addons_slot() }.load(Acquire);
     if addons.is_null() || addons == dead() {
         return 0;
     }

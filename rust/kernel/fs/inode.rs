@@ -62,9 +62,17 @@ impl Inode {
     /// it, with `cmpxchg`/`xchg`, `inode_init_always()` included (through `inode_addons_reset()`):
     /// when XFS recycles an inode, RCU readers that found it earlier may still load the slot
     /// while it is re-initialised.
+    ///
+    /// # Safety
+    ///
+    /// C dereferences whatever the slot holds. The caller may store into it only `NULL`, the
+    /// container code's dead container, or a zeroed `struct inode_addons` that it allocated and
+    /// publishes with a fully ordered `cmpxchg` on `NULL`, and it must retire (free after an RCU
+    /// grace period) any container it takes out of the slot. Only the container code
+    /// (`rust/inode_addons/`) does either.
     #[cfg(CONFIG_INODE_ADDONS)]
     #[inline]
-    pub fn addons_slot(&self) -> &crate::sync::atomic::Atomic<*mut bindings::inode_addons> {
+    pub unsafe fn addons_slot(&self) -> &crate::sync::atomic::Atomic<*mut bindings::inode_addons> {
         // SAFETY: By the type invariants the inode is valid for the lifetime of `&self`, and all
         // concurrent accesses to `i_addons` are atomic, as documented above.
         unsafe { crate::sync::atomic::Atomic::from_ptr(&raw mut (*self.as_ptr()).i_addons) }
