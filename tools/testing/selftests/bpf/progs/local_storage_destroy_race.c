@@ -39,29 +39,43 @@ __u64 dying;		/* of which on an inode already being evicted */
 __u64 creates;		/* values created */
 __u64 deletes;		/* values deleted (0 returned) */
 
-static __always_inline void churn(struct inode *inode, int mask)
+/* An RCU-walk permission check on the test's filesystem: counted. */
+static __always_inline bool on_target(struct inode *inode, int mask)
 {
-	struct task_struct *t;
-	struct race_value *v;
-
 	if (!inode || !(mask & MAY_NOT_BLOCK) ||
 	    inode->i_sb->s_dev != target_dev)
-		return;
+		return false;
 	__sync_fetch_and_add(&walks, 1);
 	if (inode->i_state.__state & (I_WILL_FREE | I_FREEING))
 		__sync_fetch_and_add(&dying, 1);
+	return true;
+}
 
+/* Makes @v hold a reference on the test's task. */
+static __always_inline void hold_owner(struct race_value *v)
+{
+	struct task_struct *t;
+
+	t = bpf_task_from_pid(owner_pid);
+	if (!t)
+		return;
+	t = bpf_kptr_xchg(&v->owner, t);
+	if (t)
+		bpf_task_release(t);
+}
+
+static __always_inline void churn(struct inode *inode, int mask)
+{
+	struct race_value *v;
+
+	if (!on_target(inode, mask))
+		return;
 	v = bpf_inode_storage_get(&race_map, inode, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (v) {
 		__sync_fetch_and_add(&creates, 1);
 		v->seq = walks;
-		t = bpf_task_from_pid(owner_pid);
-		if (t) {
-			t = bpf_kptr_xchg(&v->owner, t);
-			if (t)
-				bpf_task_release(t);
-		}
+		hold_owner(v);
 	}
 	if (inode->i_ino == keep_ino)
 		return;
@@ -142,17 +156,11 @@ int destroy_armed;	/* a creation is (or was just) held up */
 
 static __always_inline void link_late(struct inode *inode, int mask)
 {
-	struct task_struct *t;
 	struct race_value *v;
 	__u64 *a;
 
-	if (!inode || !(mask & MAY_NOT_BLOCK) ||
-	    inode->i_sb->s_dev != target_dev)
+	if (!on_target(inode, mask))
 		return;
-	__sync_fetch_and_add(&walks, 1);
-	if (inode->i_state.__state & (I_WILL_FREE | I_FREEING))
-		__sync_fetch_and_add(&dying, 1);
-
 	a = bpf_inode_storage_get(&anchor_map, inode, 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!a)
@@ -162,12 +170,7 @@ static __always_inline void link_late(struct inode *inode, int mask)
 	if (!v || v->owner)
 		return;
 	__sync_fetch_and_add(&creates, 1);
-	t = bpf_task_from_pid(owner_pid);
-	if (t) {
-		t = bpf_kptr_xchg(&v->owner, t);
-		if (t)
-			bpf_task_release(t);
-	}
+	hold_owner(v);
 }
 
 SEC("?lsm/inode_permission")
