@@ -26,7 +26,7 @@ extern const struct bpf_func_proto bpf_inode_storage_delete_proto;
 
 #ifndef CONFIG_INODE_ADDONS
 /*
- * Destroys the BPF storage of a freed inode, from its security blob's RCU
+ * Destroys the BPF storage in an inode's security blob, from the blob's RCU
  * callback: the BPF LSM's inode_free_security_rcu hook.  With
  * CONFIG_INODE_ADDONS the storage is destroyed with the add-on container
  * instead, see bpf_inode_storage_destroy().

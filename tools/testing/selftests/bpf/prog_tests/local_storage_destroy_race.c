@@ -74,7 +74,7 @@ static int race_secs(void)
 enum race_hold {
 	HOLD_NONE,
 	HOLD_PUBLICATION,	/* hold_publication: a new container, published */
-	HOLD_LINK,		/* hold_link and hold_destroy, with fentry_link */
+	HOLD_LINK,		/* hold_link and hold_destroy, with lsm_link or fentry_link */
 };
 
 /*
