@@ -29,17 +29,18 @@ while read -r p; do
 done < "$TOP/patches/series"
 
 {
-	echo "From: inode_addons developers <inode-addons@workbench>"
+	echo "From: $(git -C "$TOP" config user.name) <$(git -C "$TOP" config user.email)>"
 	echo "Subject: [PATCH] $subject"
 	echo
 	echo "$body" | fold -s -w 72 | sed 's/ *$//'
 	echo
-	echo "Signed-off-by: inode_addons developers <inode-addons@workbench>"
+	echo "Signed-off-by: $(git -C "$TOP" config user.name) <$(git -C "$TOP" config user.email)>"
 	echo "---"
 	for f in "$@"; do
 		diff -uN --label "a/$f" --label "b/$f" "$base/$f" "$SRC/$f" || true
 	done
 } > "$TOP/patches/$name"
 grep -qx "$name" "$TOP/patches/series" || echo "$name" >> "$TOP/patches/series"
+# New files go under their patch in patches/series (indented), not here.
 rm -rf "$base"
 echo "patches/$name"
