@@ -142,6 +142,7 @@ extern struct fault_attr fail_inode_addons;
  */
 static inline struct inode_addons *inode_addons(const struct inode *inode)
 {
+	/* Pairs with the cmpxchg that publishes the container. */
 	return smp_load_acquire(&inode->i_addons);
 }
 
@@ -167,8 +168,8 @@ static inline struct inode_addons *inode_addons(const struct inode *inode)
  * RCU grace period after __destroy_inode(): callers that may race with
  * teardown must use it inside an RCU read-side critical section.
  */
-static inline struct inode_addons *inode_addons_get_gfp(struct inode *inode,
-							 gfp_t gfp)
+static inline struct inode_addons *
+inode_addons_get_gfp(struct inode *inode, gfp_t gfp)
 {
 	might_sleep_if(gfpflags_allow_blocking(gfp));
 	if (gfpflags_allow_spinning(gfp))

@@ -131,6 +131,7 @@ void inode_addons_kmemleak_wait(struct inode_addons *addons)
 {
 	unsigned long flags;
 
+	/* Pairs with the release in kmemleak_register_queued(). */
 	while (smp_load_acquire(&addons->rcu.func) == kmemleak_queued) {
 		local_irq_save(flags);
 		irq_work_run();

@@ -545,8 +545,10 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 		struct inode_addons *a;
 		struct file_lock unlock;
 
-		lw.inode = mw.inode = fresh_inode(test);
-		lw.start = mw.start = &start;
+		lw.inode = fresh_inode(test);
+		mw.inode = lw.inode;
+		lw.start = &start;
+		mw.start = &start;
 		init_completion(&lw.done);
 		init_completion(&mw.done);
 		locks_init_lock(&lw.lock);
@@ -556,7 +558,7 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 		lw.lock.c.flc_pid = current->tgid;
 		lw.lock.fl_start = 0;
 		lw.lock.fl_end = OFFSET_MAX;
-		mw.mark = kzalloc(sizeof(*mw.mark), GFP_KERNEL);
+		mw.mark = kzalloc_obj(*mw.mark, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, mw.mark);
 		fsnotify_init_mark(mw.mark, group);
 		mw.mark->mask = FS_MODIFY;
@@ -647,6 +649,7 @@ static struct kunit_suite inode_addons_test_suite = {
 	.exit = addons_test_exit,
 	.test_cases = inode_addons_test_cases,
 };
+
 kunit_test_suite(inode_addons_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for the inode add-on container");
