@@ -19,7 +19,7 @@ CHECK_STRESS_SECS ?= 60
 KUNIT_SUITES := inode_addons inode_addons_rust rust_kernel_slab
 
 .PHONY: help deps source kernel kernel-n kernel-kcsan pristine run check stress stress-kcsan \
-	demo size bench clean
+	demo size bench series series-check clean
 
 help:
 	@echo "make demo      build the patched kernel, boot it, show the container at work"
@@ -34,6 +34,8 @@ help:
 	@echo "make stress    STRESS_SECS (default 600) of stress on the debug kernel, 4 filesystems"
 	@echo "make kernel-kcsan  the =y kernel with KCSAN instead of KASAN -> $(KERNEL_KCSAN)"
 	@echo "make stress-kcsan  the same stress on the KCSAN kernel"
+	@echo "make series    the patch series and cover letter -> $(BUILD)/series"
+	@echo "make series-check  build the tree after each patch, =y and =n (about 90 min cold)"
 	@echo "make deps      install the toolchain (run implicitly)"
 
 deps:
@@ -100,6 +102,14 @@ size: deps
 	@bash $(WB)/fetch-source.sh $(CACHE) >/dev/null
 	@bash $(WB)/apply.sh >/dev/null
 	@bash $(WB)/size.sh
+
+# The series as git format-patch files and a cover letter, checked with
+# git am and checkpatch; series-check builds every step of it.
+series: source
+	@bash $(WB)/series.sh
+
+series-check: series
+	@bash $(WB)/series-check.sh
 
 # Not part of check: three more kernels (about 45 min cold) and six boots.
 bench: source

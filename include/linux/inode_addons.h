@@ -133,12 +133,13 @@ extern struct fault_attr fail_inode_addons;
  * inode_addons - the container of an inode, if it has one
  * @inode: the inode
  *
- * Lockless.  Returns NULL when no container was ever created.  After
- * teardown it returns a container whose members are all NULL.  The
- * acquire pairs with the fully ordered cmpxchg that publishes the
- * container in inode_addons_get(): whoever sees the pointer sees it
- * zeroed.  Members are read with the subsystem's own rules
+ * Lockless.  The acquire pairs with the fully ordered cmpxchg that
+ * publishes the container in inode_addons_get(): whoever sees the pointer
+ * sees it zeroed.  Members are read with the subsystem's own rules
  * (READ_ONCE/rcu_dereference/smp_load_acquire).
+ *
+ * Return: the container of @inode; NULL if none was ever created; once
+ * teardown has begun, a shared container whose members are all NULL.
  */
 static inline struct inode_addons *inode_addons(const struct inode *inode)
 {
@@ -163,10 +164,12 @@ static inline struct inode_addons *inode_addons(const struct inode *inode)
  *   any context, NMI included.  What BPF programs use: they may run with
  *   any lock held, the slab's included.
  *
- * Returns the container, ERR_PTR(-ENOMEM) or ERR_PTR(-ESTALE) once teardown of
- * the inode has begun; never NULL.  The container stays allocated until an
- * RCU grace period after __destroy_inode(): callers that may race with
- * teardown must use it inside an RCU read-side critical section.
+ * The container stays allocated until an RCU grace period after
+ * __destroy_inode(): callers that may race with teardown must use it inside
+ * an RCU read-side critical section.
+ *
+ * Return: the container of @inode, ERR_PTR(-ENOMEM), or ERR_PTR(-ESTALE)
+ * once teardown of @inode has begun; never NULL.
  */
 static inline struct inode_addons *
 inode_addons_get_gfp(struct inode *inode, gfp_t gfp)

@@ -35,7 +35,7 @@ use core::ptr::{
 };
 use kernel::{
     alloc::{
-        flags::{GFP_KERNEL, GFP_NOWAIT, __GFP_NOWARN, __GFP_ZERO},
+        flags::{__GFP_NOWARN, __GFP_ZERO, GFP_KERNEL, GFP_NOWAIT},
         Flags,
     },
     bindings,
@@ -361,8 +361,7 @@ unsafe fn retire(old: *mut Addons) {
         return;
     }
     // SAFETY: `old` is a published container: valid until the grace period that starts below.
-    let members_left =
-        unsafe { !(*old).i_flctx.is_null() || !(*old).i_fsnotify_marks.is_null() };
+    let members_left = unsafe { !(*old).i_flctx.is_null() || !(*old).i_fsnotify_marks.is_null() };
     // The owners release their members before the container is retired; a member left behind
     // would leak, so say so. Not BPF storage: `free_rcu` releases it, once no program can reach
     // it any more.

@@ -91,9 +91,7 @@ impl<T> KmemCache<T> {
     #[inline]
     pub fn alloc(&self, flags: Flags) -> Result<NonNull<T>, AllocError> {
         // SAFETY: By the type invariants `self.cache` is a valid cache.
-        let ptr = unsafe {
-            bindings::kmem_cache_alloc_noprof(self.cache.as_ptr(), flags.as_raw())
-        };
+        let ptr = unsafe { bindings::kmem_cache_alloc_noprof(self.cache.as_ptr(), flags.as_raw()) };
         NonNull::new(ptr.cast()).ok_or(AllocError)
     }
 
@@ -129,7 +127,7 @@ impl<T> Drop for KmemCache<T> {
 #[macros::kunit_tests(rust_kernel_slab)]
 mod tests {
     use super::*;
-    use crate::alloc::flags::{GFP_KERNEL, __GFP_ZERO};
+    use crate::alloc::flags::{__GFP_ZERO, GFP_KERNEL};
 
     #[repr(C)]
     struct Obj {

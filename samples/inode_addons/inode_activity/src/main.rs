@@ -113,7 +113,12 @@ struct Options {
 const USAGE: &str = "usage: inode-activity [-i SECS] [-d SECS] [-n N] [-p PREFIX]";
 
 fn parse_args() -> Result<Options> {
-    let mut opts = Options { interval: None, duration: None, top: 10, prefix: None };
+    let mut opts = Options {
+        interval: None,
+        duration: None,
+        top: 10,
+        prefix: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut string = |what: &str| args.next().with_context(|| format!("{a} needs {what}"));
@@ -149,7 +154,10 @@ struct Seen {
 /// belonged to was evicted, and its storage with it.
 fn lookup_value(map: &dyn MapCore, path: &str, dev: u32, ino: u64) -> Option<InodeActivity> {
     let cpath = CString::new(path).ok()?;
-    for flags in [libc::O_PATH, libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY] {
+    for flags in [
+        libc::O_PATH,
+        libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY,
+    ] {
         // SAFETY: a valid NUL-terminated path; the fd is owned below.
         let raw = unsafe { libc::open(cpath.as_ptr(), flags | libc::O_CLOEXEC) };
         if raw < 0 {
@@ -180,20 +188,37 @@ struct Row {
     path: String,
 }
 
-fn report(skel: &InodeActivitySkel, seen: &HashMap<(u32, u64), Seen>, opts: &Options, final_: bool) {
+fn report(
+    skel: &InodeActivitySkel,
+    seen: &HashMap<(u32, u64), Seen>,
+    opts: &Options,
+    final_: bool,
+) {
     let mut rows = Vec::new();
     let mut considered = 0;
     for (&(dev, ino), s) in seen {
-        if opts.prefix.as_ref().is_some_and(|p| !s.path.starts_with(p.as_str())) {
+        if opts
+            .prefix
+            .as_ref()
+            .is_some_and(|p| !s.path.starts_with(p.as_str()))
+        {
             continue;
         }
         considered += 1;
         if let Some(a) = lookup_value(&skel.maps.activity, &s.path, dev, ino) {
-            rows.push(Row { a, path: s.path.clone() });
+            rows.push(Row {
+                a,
+                path: s.path.clone(),
+            });
         }
     }
     rows.sort_by(|x, y| {
-        let key = |r: &Row| (r.a.opens + r.a.reads + r.a.writes, r.a.read_bytes + r.a.write_bytes);
+        let key = |r: &Row| {
+            (
+                r.a.opens + r.a.reads + r.a.writes,
+                r.a.read_bytes + r.a.write_bytes,
+            )
+        };
         key(y).cmp(&key(x)).then_with(|| x.path.cmp(&y.path))
     });
 
@@ -207,7 +232,10 @@ fn report(skel: &InodeActivitySkel, seen: &HashMap<(u32, u64), Seen>, opts: &Opt
         "{} {} files seen{}, {} still there, {} gone (evicted with their storage){}",
         if final_ { "== final:" } else { "==" },
         considered,
-        opts.prefix.as_ref().map(|p| format!(" under {p}")).unwrap_or_default(),
+        opts.prefix
+            .as_ref()
+            .map(|p| format!(" under {p}"))
+            .unwrap_or_default(),
         rows.len(),
         considered - rows.len(),
         if drops + failures > 0 {
