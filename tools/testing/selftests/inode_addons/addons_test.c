@@ -189,7 +189,7 @@ static int touch_file(const char *dir, const char *name)
 static int test_fanotify(const char *dir)
 {
 	unsigned int types[] = { FAN_MARK_INODE, FAN_MARK_MOUNT, FAN_MARK_FILESYSTEM };
-	const char *names[] = { "inode", "mount", "filesystem" };
+	static const char * const names[] = { "inode", "mount", "filesystem" };
 	char path[4096];
 	pid_t child;
 	int status, fan, i;
@@ -307,7 +307,8 @@ static int test_ignored(const char *path)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s posix|ofd|lease|fanotify|dnotify|ignored PATH\n", argv[0]);
+		fprintf(stderr, "usage: %s posix|ofd|lease|fanotify|dnotify|ignored PATH\n",
+			argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "posix"))

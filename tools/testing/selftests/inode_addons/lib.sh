@@ -20,7 +20,9 @@ live_delta_within() {
 
 # The container cache's line of /proc/slabinfo: active and total objects.
 slab_line() {
-	awk '$1 == "inode_addons" { printf "slabinfo: %s active / %s objects", $2, $3 }' /proc/slabinfo
+	awk '$1 == "inode_addons" {
+		printf "slabinfo: %s active / %s objects", $2, $3
+	}' /proc/slabinfo
 }
 
 # Evict unused inodes and wait until RCU-deferred frees have run: the live

@@ -25,7 +25,13 @@ run() {
 	out=$("$@" 2>&1)
 	rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" | sed "s|^|  [$name] |"
-	if [ $rc = 0 ]; then ok "$name"; elif [ $rc = 4 ]; then skip "$name" "not applicable"; else nok "$name" "exit $rc"; fi
+	if [ $rc = 0 ]; then
+		ok "$name"
+	elif [ $rc = 4 ]; then
+		skip "$name" "not applicable"
+	else
+		nok "$name" "exit $rc"
+	fi
 }
 export -f ok nok skip
 
@@ -48,7 +54,12 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	sleep 1
 	echo scan > /sys/kernel/debug/kmemleak
 	leaks=$(cat /sys/kernel/debug/kmemleak)
-	if [ -z "$leaks" ]; then ok kmemleak/clean; else printf '%s\n' "$leaks" | head -60; nok kmemleak/clean "suspected leaks"; fi
+	if [ -z "$leaks" ]; then
+		ok kmemleak/clean
+	else
+		printf '%s\n' "$leaks" | head -60
+		nok kmemleak/clean "suspected leaks"
+	fi
 else
 	skip kmemleak/clean "kmemleak not available"
 fi

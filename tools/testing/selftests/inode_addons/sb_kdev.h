@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * For the in-guest test programs (userspace): which filesystem BPF
- * programs see a path on.
+ * programs see a path on, and ARRAY_SIZE().
  */
 #ifndef IA_SB_KDEV_H
 #define IA_SB_KDEV_H
@@ -9,6 +9,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 /*
  * The device of the filesystem @path is on, as the programs see it in

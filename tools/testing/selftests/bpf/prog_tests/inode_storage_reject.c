@@ -12,15 +12,16 @@
 #include "inode_addons_stats.h"
 #include "inode_storage_reject.skel.h"
 
-
 void test_inode_storage_reject(void)
 {
-	if (libbpf_find_vmlinux_btf_id("bpf_inode_storage_lookup", BPF_TRACE_FENTRY) <= 0) {
+	const char *kfunc = "bpf_inode_storage_lookup";
+
+	if (libbpf_find_vmlinux_btf_id(kfunc, BPF_TRACE_FENTRY) <= 0) {
 		/* The container's statistics mean CONFIG_INODE_ADDONS=y. */
 		if (!ASSERT_ERR(access(ADDONS_STATS, F_OK), "inode_addons without kfuncs"))
 			return;
-		printf("%s:SKIP: no bpf_inode_storage_lookup kfunc in vmlinux BTF (CONFIG_INODE_ADDONS=n)\n",
-		       __func__);
+		printf("%s:SKIP: no %s kfunc in vmlinux BTF (CONFIG_INODE_ADDONS=n)\n",
+		       __func__, kfunc);
 		test__skip();
 		return;
 	}

@@ -48,7 +48,8 @@ static void run(struct bpf_program *prog, bool creations_fail)
 	if (!ASSERT_OK_PTR(skel, "open"))
 		return;
 	bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
-					bpf_program__name(prog)), true);
+								   bpf_program__name(prog)),
+				  true);
 	if (creations_fail && inode_storage_teardown__load(skel)) {
 		/* LSM programs need the BPF LSM in lsm=. */
 		printf("%s:SKIP: %s does not load (no BPF LSM?)\n", __func__,
@@ -59,7 +60,7 @@ static void run(struct bpf_program *prog, bool creations_fail)
 	if (!creations_fail && !ASSERT_OK(inode_storage_teardown__load(skel), "load"))
 		goto out;
 
-	strcpy(dir, "/tmp/inode_teardown.XXXXXX");
+	strscpy(dir, "/tmp/inode_teardown.XXXXXX");
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		goto out;
 	if (!ASSERT_OK(mount("inode_teardown", dir, "tmpfs", 0, "size=1m"), "mount"))
@@ -184,12 +185,13 @@ static void test_xfs_recycle(void)
 	if (!ASSERT_OK(inode_storage_teardown__load(skel), "load"))
 		goto out;
 
-	strcpy(dir, "/tmp/inode_teardown_xfs.XXXXXX");
+	strscpy(dir, "/tmp/inode_teardown_xfs.XXXXXX");
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		goto out;
 	snprintf(img, sizeof(img), "%s.img", dir);
 	live0 = settle(-1);
-	snprintf(cmd, sizeof(cmd), "truncate -s 320M %s && mkfs.xfs -q -f %s && mount -o loop %s %s",
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s 320M %s && mkfs.xfs -q -f %s && mount -o loop %s %s",
 		 img, img, img, dir);
 	if (system(cmd)) {
 		printf("%s:SKIP: cannot make and mount an XFS image (%s)\n", __func__, cmd);

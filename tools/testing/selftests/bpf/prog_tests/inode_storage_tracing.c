@@ -67,10 +67,13 @@
 #define __NR_lsm_list_modules 461
 #endif
 
-/* enum inode_addons_bits (include/linux/inode_addons.h), the kfunc's ABI */
-#define ADDONS_CONTAINER	(1u << 0)
-#define ADDONS_FLCTX		(1u << 1)
-#define ADDONS_BPF_STORAGE	(1u << 3)
+/*
+ * enum inode_addons_bits (include/linux/inode_addons.h), the kfunc's ABI:
+ * bits 0, 1 and 3.
+ */
+#define ADDONS_CONTAINER	0x1u
+#define ADDONS_FLCTX		0x2u
+#define ADDONS_BPF_STORAGE	0x8u
 
 static const struct {
 	const char *name;	/* in the skeleton */
@@ -382,9 +385,10 @@ static void test_cycle(int p)
 	bss->mode[p] = IST_M_OFF;
 	ASSERT_EQ(bss->del_ret[p], -ENOENT, "second delete");
 
-	if (progs[p].kfunc)
-		printf("%s: %s: bpf_inode_addons() first %#x, after creation %#x, after removal %#x\n",
-		       __func__, progs[p].name, first, created, removed);
+	if (progs[p].kfunc) {
+		printf("%s: %s: bpf_inode_addons() first %#x, ", __func__, progs[p].name, first);
+		printf("after creation %#x, after removal %#x\n", created, removed);
+	}
 out:
 	if (fd >= 0) {
 		close(fd);
@@ -684,7 +688,7 @@ static void test_evict(void)
 		goto out;
 	}
 	bss = fx.skel->bss;
-	strcpy(dir, "/tmp/inode_storage_evict.XXXXXX");
+	strscpy(dir, "/tmp/inode_storage_evict.XXXXXX");
 	if (!ASSERT_OK_PTR(mkdtemp(dir), "mkdtemp"))
 		goto out;
 	if (!ASSERT_OK(mount("inode_storage_evict", dir, "tmpfs", 0, "size=1m"), "mount"))
@@ -819,8 +823,9 @@ static void test_concurrent_create(void)
 			break;
 	}
 	ASSERT_EQ(bss->lost, 0, "runs without a value");
-	printf("%s: %d rounds x %d processes x %d opens: creation race lost %llu times, %llu recursion misses\n",
-	       __func__, round, RACE_PROCS, RACE_OPENS,
+	printf("%s: %d rounds x %d processes x %d opens: ", __func__, round, RACE_PROCS,
+	       RACE_OPENS);
+	printf("creation race lost %llu times, %llu recursion misses\n",
 	       (unsigned long long)bss->race_null, (unsigned long long)total_misses);
 	teardown(&fx);
 }
@@ -931,7 +936,7 @@ out:
 static bool probe_kernel(void)
 {
 	ist.kfuncs = libbpf_find_vmlinux_btf_id("bpf_inode_storage_lookup",
-						 BPF_TRACE_FENTRY) > 0;
+						BPF_TRACE_FENTRY) > 0;
 	ist.stats = !access(ADDONS_STATS, R_OK);
 	if (!ist.stats && ist.kfuncs) {
 		/* Maybe debugfs is not mounted. */
@@ -974,7 +979,7 @@ void test_inode_storage_tracing(void)
 			return;
 	} else {
 		ist.own_tmpfs = true;
-		strcpy(ist.dir, "/tmp/inode_storage_tracing.XXXXXX");
+		strscpy(ist.dir, "/tmp/inode_storage_tracing.XXXXXX");
 		if (!ASSERT_OK_PTR(mkdtemp(ist.dir), "mkdtemp"))
 			return;
 		if (!ASSERT_OK(mount("inode_storage_tracing", ist.dir, "tmpfs", 0,

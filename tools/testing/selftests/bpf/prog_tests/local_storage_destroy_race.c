@@ -37,7 +37,7 @@ struct race {
 	char dir[64];		/* a private tmpfs */
 	char sub[96];		/* the directory created and removed */
 	char probe[128];	/* a name looked up under it */
-	volatile bool stop;
+	bool stop;		/* WRITE_ONCE() by run_race(), READ_ONCE() by walker() */
 };
 
 static void *walker(void *arg)
@@ -45,7 +45,7 @@ static void *walker(void *arg)
 	struct race *r = arg;
 	struct stat st;
 
-	while (!r->stop)
+	while (!READ_ONCE(r->stop))
 		stat(r->probe, &st);	/* ENOENT, after walking r->sub */
 	return NULL;
 }
@@ -99,7 +99,8 @@ static void run_race(struct bpf_program *prog, bool must_load, enum race_hold ho
 	bpf_program__set_autoload(skel->progs.fentry_link, false);
 	bpf_program__set_autoload(skel->progs.lsm_link, false);
 	bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj,
-					bpf_program__name(prog)), true);
+								   bpf_program__name(prog)),
+				  true);
 	bpf_program__set_autoload(skel->progs.hold_publication, hold == HOLD_PUBLICATION);
 	bpf_program__set_autoload(skel->progs.hold_link, hold == HOLD_LINK);
 	bpf_program__set_autoload(skel->progs.hold_destroy, hold == HOLD_LINK);
@@ -118,7 +119,7 @@ static void run_race(struct bpf_program *prog, bool must_load, enum race_hold ho
 	if (usage0 < 0)
 		goto out;
 
-	strcpy(r.dir, "/tmp/ls_destroy_race.XXXXXX");
+	strscpy(r.dir, "/tmp/ls_destroy_race.XXXXXX");
 	if (!ASSERT_OK_PTR(mkdtemp(r.dir), "mkdtemp"))
 		goto out;
 	if (!ASSERT_OK(mount("ls_race", r.dir, "tmpfs", 0, "size=1m"), "mount"))
@@ -155,18 +156,19 @@ static void run_race(struct bpf_program *prog, bool must_load, enum race_hold ho
 		rmdir(r.sub);
 		rounds++;
 	}
-	r.stop = true;
+	WRITE_ONCE(r.stop, true);
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	local_storage_destroy_race__detach(skel);
 
-	printf("%s: %s: %llu rmdirs, %llu RCU-walk checks (%llu on dying inodes), "
-	       "%llu values created, %llu deleted, %llu publications, %llu links and "
-	       "%llu destroys held up\n", __func__,
+	printf("%s: %s: %llu rmdirs, %llu RCU-walk checks (%llu on dying inodes), ", __func__,
 	       bpf_program__name(prog), (unsigned long long)rounds,
-	       (unsigned long long)skel->bss->walks, (unsigned long long)skel->bss->dying,
+	       (unsigned long long)skel->bss->walks, (unsigned long long)skel->bss->dying);
+	printf("%llu values created, %llu deleted, %llu publications, ",
 	       (unsigned long long)skel->bss->creates, (unsigned long long)skel->bss->deletes,
-	       (unsigned long long)skel->bss->delays, (unsigned long long)skel->bss->links_held,
+	       (unsigned long long)skel->bss->delays);
+	printf("%llu links and %llu destroys held up\n",
+	       (unsigned long long)skel->bss->links_held,
 	       (unsigned long long)skel->bss->destroys_held);
 	if (!must_load && !skel->bss->walks) {
 		/* Attached, never called: the BPF LSM is not in lsm=. */
@@ -178,11 +180,10 @@ static void run_race(struct bpf_program *prog, bool must_load, enum race_hold ho
 	ASSERT_GT(rounds, 100, "rmdir rounds");
 	ASSERT_GT(skel->bss->walks, 0, "RCU-walk permission checks");
 	ASSERT_GT(skel->bss->creates, 0, "values created");
-	if (hold == HOLD_LINK) {
+	if (hold == HOLD_LINK)
 		ASSERT_GT(skel->bss->links_held, 0, "creations held up");
-	} else {
+	else
 		ASSERT_GT(skel->bss->deletes, 0, "values deleted");
-	}
 	if (hold == HOLD_PUBLICATION)
 		ASSERT_GT(skel->bss->delays, 0, "publications held up");
 
@@ -216,6 +217,7 @@ out:
 
 void test_local_storage_destroy_race(void)
 {
+	const char *track = "inode_addons_kmemleak_track";
 	struct local_storage_destroy_race *skel;
 	bool addons;
 
@@ -239,10 +241,9 @@ void test_local_storage_destroy_race(void)
 	 * before it is registered.  Needs kmemleak.
 	 */
 	if (test__start_subtest("fentry_publish_vs_evict")) {
-		if (libbpf_find_vmlinux_btf_id("inode_addons_kmemleak_track",
-					       BPF_TRACE_FENTRY) < 0) {
-			printf("%s:SKIP: no inode_addons_kmemleak_track (kmemleak, CONFIG_INODE_ADDONS)\n",
-			       __func__);
+		if (libbpf_find_vmlinux_btf_id(track, BPF_TRACE_FENTRY) < 0) {
+			printf("%s:SKIP: no %s (kmemleak, CONFIG_INODE_ADDONS)\n",
+			       __func__, track);
 			test__skip();
 		} else {
 			run_race(skel->progs.fentry_permission, true, HOLD_PUBLICATION);
@@ -259,8 +260,8 @@ void test_local_storage_destroy_race(void)
 		run_race(skel->progs.lsm_link, false, HOLD_LINK);
 	if (test__start_subtest("fentry_link_vs_destroy")) {
 		if (!addons) {
-			printf("%s:SKIP: tracing programs use inode storage only with CONFIG_INODE_ADDONS\n",
-			       __func__);
+			printf("%s:SKIP: tracing programs use inode storage ", __func__);
+			printf("only with CONFIG_INODE_ADDONS\n");
 			test__skip();
 		} else {
 			run_race(skel->progs.fentry_link, true, HOLD_LINK);

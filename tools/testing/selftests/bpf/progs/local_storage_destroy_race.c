@@ -16,7 +16,7 @@ char _license[] SEC("license") = "GPL";
 
 struct race_value {
 	__u64 seq;
-	struct task_struct __kptr *owner;
+	struct task_struct __kptr * owner;
 };
 
 struct task_struct *bpf_task_from_pid(s32 pid) __ksym;

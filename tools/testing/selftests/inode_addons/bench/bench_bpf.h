@@ -17,7 +17,7 @@
 	} name SEC(".maps")
 
 /* Keeps @x in a register, so that the loop body cannot be folded away. */
-#define keep(x) asm volatile("" : "+r"(x))
+#define keep(x) ({ asm volatile("" : "+r"(x)); })
 
 /*
  * BENCH_LOOP calls of @call, which yields a pointer to struct bench_val or

@@ -26,7 +26,10 @@ for _ in $(seq 300); do
 	[ "$(cat "$cs")" = tsc ] && break
 	sleep 0.1
 done
-[ "$(cat "$cs")" = tsc ] || { echo "bench_guest.sh: clocksource is $(cat "$cs"), not tsc" >&2; exit 1; }
+[ "$(cat "$cs")" = tsc ] || {
+	echo "bench_guest.sh: clocksource is $(cat "$cs"), not tsc" >&2
+	exit 1
+}
 
 mnt=$(mktemp -d /tmp/bench.XXXXXX)
 # nr_inodes=0: tmpfs would otherwise stop at half the RAM's page count.

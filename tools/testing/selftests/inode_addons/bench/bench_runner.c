@@ -32,6 +32,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../sb_kdev.h"
 #include "bench_common.h"
 #include "bench.skel.h"
 #include "bench_kfunc.skel.h"
@@ -81,7 +82,7 @@ static const char *refusal(void)
 	};
 
 	snprintf(why, sizeof(why), "load failed");
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 		char *hit = strstr(logbuf, keys[i]), *start, *end;
 
 		if (!hit)
@@ -190,20 +191,23 @@ struct loop_result {
  */
 #define MEASURE(res, fire_mode, bss, mode)				\
 	do {								\
+		struct loop_result *__res = &(res);			\
+		__typeof__(bss) __bss = (bss);				\
+		__typeof__(mode) __mode = (mode);			\
 		__u64 __l[REPS], __e[REPS];				\
 									\
 		for (int __r = 0; __r < REPS; __r++) {			\
 			fire_mode(B_EMPTY);				\
-			__e[__r] = (bss)->t_loop;			\
-			fire_mode(mode);				\
-			__l[__r] = (bss)->t_loop;			\
-			if ((bss)->hits != BENCH_LOOP)			\
+			__e[__r] = __bss->t_loop;			\
+			fire_mode(__mode);				\
+			__l[__r] = __bss->t_loop;			\
+			if (__bss->hits != BENCH_LOOP)			\
 				die("mode %d: %llu of %d calls found the value", \
-				    mode, (unsigned long long)(bss)->hits, \
+				    __mode, (unsigned long long)__bss->hits, \
 				    BENCH_LOOP);			\
 		}							\
-		(res).loop = stats(__l, REPS);				\
-		(res).empty = stats(__e, REPS);				\
+		__res->loop = stats(__l, REPS);				\
+		__res->empty = stats(__e, REPS);			\
 	} while (0)
 
 static int nres;
@@ -217,10 +221,10 @@ static void emit_lookup(const char *id, const char *what,
 		printf("\"refused\": \"%s\"}", why);
 		return;
 	}
-	printf("\"per_call\": %.2f, \"per_call_median\": %.2f, "
-	       "\"loop_min\": %.0f, \"empty_min\": %.0f, \"calls\": %d, \"reps\": %d}",
+	printf("\"per_call\": %.2f, \"per_call_median\": %.2f, ",
 	       (r->loop.min - r->empty.min) / BENCH_LOOP,
-	       (r->loop.median - r->empty.median) / BENCH_LOOP,
+	       (r->loop.median - r->empty.median) / BENCH_LOOP);
+	printf("\"loop_min\": %.0f, \"empty_min\": %.0f, \"calls\": %d, \"reps\": %d}",
 	       r->loop.min, r->empty.min, BENCH_LOOP, REPS);
 }
 
@@ -495,9 +499,9 @@ static void emit_hot(const char *id, const char *what, __u64 *per_op)
 {
 	struct stat2 s = stats(per_op, HOT_REPS);
 
-	printf("%s\n    {\"id\": \"%s\", \"what\": \"%s\", \"ops\": %d, "
-	       "\"reps\": %d, \"min\": %.0f, \"median\": %.0f}",
-	       nres++ ? "," : "", id, what, NHOT, HOT_REPS, s.min, s.median);
+	printf("%s\n    {\"id\": \"%s\", \"what\": \"%s\", \"ops\": %d, ",
+	       nres++ ? "," : "", id, what, NHOT);
+	printf("\"reps\": %d, \"min\": %.0f, \"median\": %.0f}", HOT_REPS, s.min, s.median);
 }
 
 static int cmd_hotpath(const char *dir)
@@ -645,7 +649,7 @@ static void settle(void)
 
 static int cmd_scale(const char *dir, long n)
 {
-	const char *progs[] = { "b_open_trace", "b_open_lsm" };
+	static const char * const progs[] = { "b_open_trace", "b_open_lsm" };
 	const char *why = NULL, *used = NULL;
 	char path[4096];
 	struct bench *skel = NULL;
@@ -708,8 +712,8 @@ static int cmd_scale(const char *dir, long n)
 		die("100 %%: storage failed on %llu files",
 		    skel->bss->scale_failed);
 
-	printf(", \"slab_kb\": {\"before\": %lld, \"0\": %lld, \"1\": %lld, "
-	       "\"100\": %lld}}\n", s0, s1, s2, s3);
+	printf(", \"slab_kb\": {\"before\": %lld, \"0\": %lld, \"1\": %lld, \"100\": %lld}}\n",
+	       s0, s1, s2, s3);
 	bench__destroy(skel);
 	return 0;
 }

@@ -20,7 +20,8 @@ BPFTOOL=${BPFTOOL:-bpftool}
 	$2 == "FUNC_PROTO" { split($4, a, "="); ret[id] = a[2] }
 	$2 == "PTR" { split($4, a, "="); ptr[id] = a[2] }
 	$2 == "INT" { isint[id] = 1 }
-	$2 == "TYPEDEF" || $2 == "CONST" || $2 == "VOLATILE" || $2 == "TYPE_TAG" { split($4, a, "="); alias[id] = a[2] }
+	$2 == "TYPEDEF" || $2 == "CONST" || $2 == "VOLATILE" ||
+	$2 == "TYPE_TAG" { split($4, a, "="); alias[id] = a[2] }
 	END {
 		if (fn == "" || !(fn in ret)) { print "__u8 *"; exit }
 		r = ret[fn]

@@ -21,7 +21,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define NDEVS		8
 
 struct stress_val {
-	struct task_struct __kptr *creator;
+	struct task_struct __kptr * creator;
 	__u64 hits;
 };
 

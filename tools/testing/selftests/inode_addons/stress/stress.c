@@ -60,13 +60,18 @@ static const char *const kind_name[NKINDS] = {
 
 /* Shared with the workers (MAP_SHARED). */
 struct shared {
-	volatile int stop;
+	int stop;		/* read and written with __atomic builtins */
 	unsigned long long ops[NKINDS];
 	unsigned long long errors[NKINDS];
 	char first_error[NKINDS][160];
 };
 
 static struct shared *sh;
+
+static bool stopping(void)
+{
+	return __atomic_load_n(&sh->stop, __ATOMIC_RELAXED);
+}
 
 static void error(enum kind k, const char *fmt, ...)
 {
@@ -157,7 +162,7 @@ static void churn(const char *dir)
 	unsigned long i;
 	int fd;
 
-	for (i = 0; !sh->stop; i++) {
+	for (i = 0; !stopping(); i++) {
 		snprintf(a, sizeof(a), "%s/c%lu", dir, i % NFILES);
 		snprintf(b, sizeof(b), "%s/r%lu", dir, i % NFILES);
 		fd = open(a, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
@@ -188,15 +193,15 @@ static void walk(const char *dir)
 	struct stat st;
 	pid_t child;
 
-	snprintf(d, sizeof(d), "%s/walk", dir);
-	snprintf(probe, sizeof(probe), "%s/walk/x", dir);
+	snprintf(d, sizeof(d), "%s/%s", dir, __func__);
+	snprintf(probe, sizeof(probe), "%s/%s/x", dir, __func__);
 	child = fork();
 	if (child == 0) {
-		while (!sh->stop)
+		while (!stopping())
 			stat(probe, &st);
 		_exit(0);
 	}
-	for (i = 0; !sh->stop; i++) {
+	for (i = 0; !stopping(); i++) {
 		if (mkdir(d, 0755) && errno != EEXIST && !injected(errno))
 			error(K_WALK, "mkdir %s: %s", d, strerror(errno));
 		stat(probe, &st);
@@ -221,7 +226,7 @@ static void marks(const char *dir)
 	}
 	/* dnotify events arrive as SIGIO, which would kill us. */
 	signal(SIGIO, SIG_IGN);
-	for (i = 0; !sh->stop; i++) {
+	for (i = 0; !stopping(); i++) {
 		snprintf(f, sizeof(f), "%s/m%lu", dir, i % NFILES);
 		close(open(f, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
 		wd = inotify_add_watch(ifd, f, IN_MODIFY | IN_CLOSE_WRITE | IN_DELETE_SELF);
@@ -262,7 +267,7 @@ static void locks(const char *dir)
 
 	/* SIGIO from lease breaks is not ours to handle. */
 	signal(SIGIO, SIG_IGN);
-	for (i = 0; !sh->stop; i++) {
+	for (i = 0; !stopping(); i++) {
 		snprintf(f, sizeof(f), "%s/l%lu", dir, i % NFILES);
 		fd = open(f, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
 		if (fd < 0) {
@@ -308,7 +313,7 @@ static void locks(const char *dir)
 
 static void drop(void)
 {
-	while (!sh->stop) {
+	while (!stopping()) {
 		write_str("/proc/sys/vm/drop_caches", "3");
 		__sync_fetch_and_add(&sh->ops[K_DROP], 1);
 		usleep(500 * 1000);
@@ -330,7 +335,7 @@ static void maps(char **dirs, int ndirs)
 	struct stress *skel;
 	int err;
 
-	while (!sh->stop) {
+	while (!stopping()) {
 		skel = stress__open();
 		if (!skel) {
 			error(K_MAPS, "open: %s", strerror(errno));
@@ -362,13 +367,26 @@ static pid_t spawn(enum kind k, const char *dir, char **dirs, int ndirs)
 	if (k != K_MAPS)
 		worker_init();
 	switch (k) {
-	case K_CHURN:	churn(dir); break;
-	case K_WALK:	walk(dir); break;
-	case K_MARKS:	marks(dir); break;
-	case K_LOCKS:	locks(dir); break;
-	case K_DROP:	drop(); break;
-	case K_MAPS:	maps(dirs, ndirs); break;
-	default:	break;
+	case K_CHURN:
+		churn(dir);
+		break;
+	case K_WALK:
+		walk(dir);
+		break;
+	case K_MARKS:
+		marks(dir);
+		break;
+	case K_LOCKS:
+		locks(dir);
+		break;
+	case K_DROP:
+		drop();
+		break;
+	case K_MAPS:
+		maps(dirs, ndirs);
+		break;
+	default:
+		break;
 	}
 	_exit(0);
 }
@@ -383,13 +401,13 @@ static struct stress *load_main(char *which, size_t len)
 	static const char *const names[] = {
 		"t_open", "t_permission", "t_flock", "t_free", "l_free", "l_permission",
 	};
-	bool ok[sizeof(names) / sizeof(names[0])] = {};
+	bool ok[ARRAY_SIZE(names)] = {};
 	struct stress *skel;
 	unsigned int i;
 	bool any = false;
 
 	which[0] = 0;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		skel = stress__open();
 		if (!skel)
 			return NULL;
@@ -407,7 +425,7 @@ static struct stress *load_main(char *which, size_t len)
 	skel = stress__open();
 	if (!skel)
 		return NULL;
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, names[i]),
 					  ok[i]);
 	if (stress__load(skel) || stress__attach(skel)) {
@@ -454,7 +472,7 @@ int main(int argc, char **argv)
 	pids[n++] = spawn(K_MAPS, NULL, argv + 2, ndirs);
 
 	sleep(secs);
-	sh->stop = 1;
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < n; i++) {
 		if (pids[i] < 0 || waitpid(pids[i], &status, 0) < 0 ||
 		    !WIFEXITED(status) || WEXITSTATUS(status)) {
@@ -476,9 +494,10 @@ int main(int argc, char **argv)
 		if (sh->errors[k] || !sh->ops[k])
 			bad++;
 	}
-	printf("# bpf: %llu values created, %llu found, %llu deleted, %llu kptrs stored, "
-	       "%llu creations refused\n", skel->bss->created, skel->bss->found,
-	       skel->bss->deleted, skel->bss->kptrs, skel->bss->refused);
+	printf("# bpf: %llu values created, %llu found, %llu deleted, ", skel->bss->created,
+	       skel->bss->found, skel->bss->deleted);
+	printf("%llu kptrs stored, %llu creations refused\n", skel->bss->kptrs,
+	       skel->bss->refused);
 	printf("# injected failures: fail_inode_addons %lld, failslab %lld\n",
 	       inj_addons, inj_slab);
 	stress__destroy(skel);

@@ -56,7 +56,8 @@ locks_suite() {
 		f=$dir/proclocks
 		: > "$f"
 		hold_flock "$f" || return 1
-		line=$(grep -E "FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " /proc/locks)
+		line=$(grep -E "FLOCK +ADVISORY +WRITE +[0-9]+ [0-9a-f]+:[0-9a-f]+:$ino " \
+			/proc/locks)
 		echo "/proc/locks: $line"
 		release_flock
 		[ -n "$line" ] && ! grep -qE ":$ino " /proc/locks
@@ -70,7 +71,8 @@ locks_suite() {
 		f=$dir/lslocks
 		: > "$f"
 		hold_flock "$f" || return 1
-		line=$(lslocks -n -u -o PID,TYPE,MODE,PATH | awk -v p="$holder" -v f="$f" '$1 == p && $4 == f')
+		line=$(lslocks -n -u -o PID,TYPE,MODE,PATH |
+			awk -v p="$holder" -v f="$f" '$1 == p && $4 == f')
 		echo "lslocks: $line"
 		[ -n "$line" ] || lslocks -u -o PID,TYPE,MODE,PATH
 		release_flock

@@ -49,8 +49,10 @@ test_progs_results() {
 			esac
 		elif [[ $line =~ ^test_progs-exit\ ([0-9]+) ]]; then
 			# An exit status that no FAIL line explains, or no test run.
-			if { [ "${BASH_REMATCH[1]}" != 0 ] && [ $failed = 0 ]; } || [ $ran = 0 ]; then
-				nok "$label/runner" "test_progs exited ${BASH_REMATCH[1]} after $ran results"
+			if { [ "${BASH_REMATCH[1]}" != 0 ] && [ $failed = 0 ]; } ||
+			   [ $ran = 0 ]; then
+				nok "$label/runner" \
+				    "test_progs exited ${BASH_REMATCH[1]} after $ran results"
 			fi
 		fi
 	done

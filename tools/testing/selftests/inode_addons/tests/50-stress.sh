@@ -34,7 +34,8 @@ t_stress() {
 		tmpfs)	mount -t tmpfs stress "$base/tmpfs" ;;
 		ext4)	truncate -s 320M "$base/ext4.img" && mkfs.ext4 -q -F "$base/ext4.img" &&
 			mount -o loop "$base/ext4.img" "$base/ext4" ;;
-		*)	truncate -s 320M "$base/$fs.img" && mkfs.$fs -q -f "$base/$fs.img" >/dev/null &&
+		*)	truncate -s 320M "$base/$fs.img" &&
+			mkfs.$fs -q -f "$base/$fs.img" >/dev/null &&
 			mount -o loop "$base/$fs.img" "$base/$fs" ;;
 		esac || { echo "cannot mount $fs"; return 1; }
 		dirs+=("$base/$fs")
