@@ -75,21 +75,63 @@ EXPECTED_LEAK_END = "inode_addons-test: expected kmemleak report ends"
 EXPECTED_LEAK = re.compile(r"kmemleak: 1 new suspected memory leaks")
 
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
-KTAP_SUBTEST = re.compile(r"^(\s*)# Subtest: (\S+)")
-KTAP_RESULT = re.compile(r"^(\s*)(not ok|ok) \d+ (\S+)(?:\s+#\s*(SKIP|skip)(.*))?")
 GUEST = re.compile(r"GUEST: (ok|not ok|skip) (\S+)(?: - (.*))?")
+
+
+def kunit_parser():
+    """The kernel's own KTAP parser, from the patched tree's kunit tool."""
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    build = os.environ.get("BUILD_DIR") or os.path.join(top, "build")
+    tool = os.path.join(build, "linux", "tools", "testing", "kunit")
+    if not os.path.isfile(os.path.join(tool, "kunit_parser.py")):
+        sys.exit("check.py: no kunit_parser.py in %s: run 'make source'" % tool)
+    sys.path.insert(0, tool)
+    import kunit_parser as kp  # noqa: E402
+    import kunit_printer  # noqa: E402
+    return kp, kunit_printer.null_printer
+
+
+def parse_kunit(lines):
+    """KUnit results of a boot log: (suite, case, status, detail) per case.
+
+    The KTAP that KUnit prints at boot, up to the first in-guest result, goes
+    through tools/testing/kunit/kunit_parser.py as kunit.py would parse it.
+    A parameterised case counts once, with its own status; a suite that
+    crashed mid-way fails its unfinished case.
+    """
+    kp, printer = kunit_parser()
+    ktap = []
+    for line in lines:
+        if GUEST.search(line) or "GUEST: " in line:
+            break
+        ktap.append(line)
+    if not any("KTAP version" in line or "TAP version" in line for line in ktap):
+        return []
+    top = kp.parse_run_tests(ktap, printer)
+    status = {kp.TestStatus.SUCCESS: "pass", kp.TestStatus.SKIPPED: "skip"}
+    out = []
+    for suite in top.subtests:
+        for case in suite.subtests:
+            detail = case.skip_reason if case.status == kp.TestStatus.SKIPPED else (
+                "" if case.status == kp.TestStatus.SUCCESS else case.status.name.lower())
+            out.append(("kunit/" + suite.name, case.name, status.get(case.status, "fail"),
+                        detail.strip()))
+        if not suite.subtests:
+            out.append(("kunit/" + suite.name, "(suite)", status.get(suite.status, "fail"),
+                        suite.status.name.lower()))
+    return out
 
 
 def parse(log, variant, expect_suites, kcsan_ours_only=False):
     results = []  # (suite, name, status, detail)
-    suite_at = {}
     done = False
     reports = []
     kcsan = None  # lines of the KCSAN report being read
     unrelated = []
     expected_leak = False  # inside the window of the leak made on purpose
-    for raw in log.splitlines():
-        line = TS.sub("", raw.rstrip("\r"))
+    lines = [TS.sub("", raw.rstrip("\r")) for raw in log.splitlines()]
+    results.extend(parse_kunit(lines))
+    for line in lines:
         if kcsan_ours_only and kcsan is not None:
             kcsan.append(line)
             if KCSAN_END.match(line.strip()) and len(kcsan) > 2:
@@ -101,18 +143,6 @@ def parse(log, variant, expect_suites, kcsan_ours_only=False):
             continue
         if kcsan_ours_only and KCSAN_START.search(line):
             kcsan = [line]
-            continue
-        m = KTAP_SUBTEST.match(line)
-        if m:
-            suite_at[len(m.group(1))] = m.group(2)
-            continue
-        m = KTAP_RESULT.match(line)
-        # Test cases sit one level (4 spaces) inside their suite, whose
-        # "# Subtest:" line has the same indentation; deeper lines are the
-        # parameters of a parameterised case, which counts once.
-        if m and len(m.group(1)) == 4 and 4 in suite_at:
-            status = "skip" if m.group(4) else ("pass" if m.group(2) == "ok" else "fail")
-            results.append(("kunit/" + suite_at[4], m.group(3), status, (m.group(5) or "").strip()))
             continue
         m = GUEST.search(line)
         if m:

@@ -35,18 +35,19 @@ use core::ptr::{
 };
 use kernel::{
     alloc::{
-        flags::{__GFP_NOWARN, __GFP_ZERO, GFP_KERNEL, GFP_NOWAIT},
-        Flags,
+        flags::{__GFP_ACCOUNT, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL, GFP_NOWAIT},
+        nolock, Flags,
     },
     bindings,
     fs::Inode,
     prelude::*,
-    slab::{KmemCache, SlabFlags},
+    slab::{self, KmemCache, SlabFlag},
     sync::{
         atomic::{Acquire, Atomic, Full, Relaxed},
         rcu, SetOnce,
     },
     task::might_sleep,
+    types::Opaque,
 };
 
 type Addons = bindings::inode_addons;
@@ -80,6 +81,102 @@ static DEAD: DeadAddons = DeadAddons(unsafe { core::mem::zeroed() });
 fn dead() -> *mut Addons {
     (&raw const DEAD.0).cast_mut()
 }
+
+/// A published container, borrowed for as long as something keeps it allocated.
+///
+/// # Invariants
+///
+/// Wraps a `struct inode_addons` that was zeroed and then published in an inode's slot with a
+/// fully ordered `cmpxchg`, or [`DEAD`], or (in tests) a zeroed one that nothing else can see.
+/// It stays allocated for the lifetime of the reference:
+/// until an RCU grace period after it was retired, so the borrow is tied to an RCU read-side
+/// critical section or to what keeps the inode from being torn down. Its members belong to
+/// their subsystems, which write them in C with aligned pointer stores only (`cmpxchg()`,
+/// `WRITE_ONCE()`, `rcu_assign_pointer()`, `RCU_INIT_POINTER()`); this crate only reads them.
+#[repr(transparent)]
+struct Container(Opaque<Addons>);
+
+impl Container {
+    /// Creates a reference to the container at `ptr`.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to one of the containers of the type invariants, which must stay
+    /// allocated for `'a`.
+    #[inline]
+    unsafe fn from_raw<'a>(ptr: *mut Addons) -> &'a Self {
+        // SAFETY: `Container` is `repr(transparent)` over `Opaque<Addons>`, itself over `Addons`;
+        // the caller guarantees the rest.
+        unsafe { &*ptr.cast() }
+    }
+
+    #[inline]
+    fn as_ptr(&self) -> *mut Addons {
+        self.0.get()
+    }
+
+    /// Which members are set, as a mask of `enum inode_addons_bits` without the container bit.
+    ///
+    /// A lockless snapshot: a member may be set or cleared right after it was read.
+    fn members(&self) -> u32 {
+        let p = self.as_ptr();
+        // SAFETY: The container is allocated for the lifetime of `&self` (type invariants), and
+        // its members are only written with aligned pointer stores, which these relaxed atomic
+        // loads do not race with.
+        let (flctx, marks, storage) = unsafe {
+            (
+                Atomic::from_ptr(&raw mut (*p).i_flctx).load(Relaxed),
+                Atomic::from_ptr(&raw mut (*p).i_fsnotify_marks).load(Relaxed),
+                Atomic::from_ptr(&raw mut (*p).i_bpf_storage).load(Relaxed),
+            )
+        };
+        let mut bits = 0;
+        if !flctx.is_null() {
+            bits |= bindings::inode_addons_bits_INODE_ADDONS_FLCTX;
+        }
+        if !marks.is_null() {
+            bits |= bindings::inode_addons_bits_INODE_ADDONS_FSNOTIFY;
+        }
+        if !storage.is_null() {
+            bits |= bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE;
+        }
+        bits
+    }
+}
+
+/// What an inode's slot holds.
+enum Slot<'a> {
+    /// No container was created (or the inode was re-initialised since).
+    Empty,
+    /// Teardown of the inode has begun: [`DEAD`].
+    Dead,
+    /// A live container.
+    Live(&'a Container),
+}
+
+impl<'a> Slot<'a> {
+    /// Reads the slot of `inode`, inside the RCU read-side critical section of `_rcu`, which
+    /// keeps a container retired meanwhile allocated for as long as the result is used.
+    fn load(inode: &'a Inode, _rcu: &'a rcu::Guard) -> Self {
+        // Pairs with the publishing `cmpxchg` in `get()`: the container's members read through
+        // the result are at least as recent as the zeroes it was published with.
+        // SAFETY: Only loads from the slot.
+        let p = unsafe { inode.addons_slot() }.load(Acquire);
+        if p.is_null() {
+            Slot::Empty
+        } else if p == dead() {
+            Slot::Dead
+        } else {
+            // SAFETY: `p` was published in the slot, and `_rcu` keeps it allocated for `'a`,
+            // even if it is retired meanwhile: it is freed a grace period after that.
+            Slot::Live(unsafe { Container::from_raw(p) })
+        }
+    }
+}
+
+// The containers come from `kmalloc_nolock()` too, which aligns objects to `u64` at least; the
+// static assertions in `nolock::alloc()` check the same for `Addons` at compile time.
+static_assert!(core::mem::align_of::<Addons>() <= core::mem::align_of::<u64>());
 
 /// The containers' slab cache, created by [`inode_addons_cache_init`] before the first inode.
 static CACHE: SetOnce<KmemCache<Addons>> = SetOnce::new();
@@ -148,20 +245,8 @@ impl Source {
     fn alloc(self, cache: &KmemCache<Addons>) -> Option<NonNull<Addons>> {
         match self {
             Source::Cache(flags) => cache.alloc(flags | __GFP_ZERO).ok(),
-            Source::NoLock => {
-                // SAFETY: FFI call, valid in any context. `kmalloc` memory is aligned to at
-                // least `ARCH_KMALLOC_MINALIGN` (8 bytes or more), enough for the pointers of
-                // `struct inode_addons`. `__GFP_ACCOUNT` charges the active memory cgroup, as
-                // `SLAB_ACCOUNT` does for `CACHE`.
-                let p = unsafe {
-                    bindings::kmalloc_nolock(
-                        core::mem::size_of::<Addons>(),
-                        bindings::__GFP_ZERO | bindings::__GFP_ACCOUNT,
-                        bindings::NUMA_NO_NODE,
-                    )
-                };
-                NonNull::new(p.cast::<Addons>())
-            }
+            // `__GFP_ACCOUNT` charges the active memory cgroup, as `SLAB_ACCOUNT` does for `CACHE`.
+            Source::NoLock => nolock::alloc(__GFP_ZERO | __GFP_ACCOUNT).ok(),
         }
     }
 
@@ -176,10 +261,10 @@ impl Source {
             // SAFETY: `p` came from `cache` and nobody else can see it, per the safety
             // requirements.
             Source::Cache(_) => unsafe { cache.free(p) },
-            // SAFETY: `p` came from `kmalloc_nolock()` and nobody else can see it, per the safety
-            // requirements. Unlike `kfree()`, `kfree_nolock()` is safe in the context the
-            // allocation was made in, whatever it is; it only takes `kmalloc_nolock()` objects.
-            Source::NoLock => unsafe { bindings::kfree_nolock(p.as_ptr().cast()) },
+            // SAFETY: `p` came from `nolock::alloc()` and nobody else can see it, per the safety
+            // requirements. Unlike `kfree()`, `nolock::free()` is safe in the context the
+            // allocation was made in, whatever it is.
+            Source::NoLock => unsafe { nolock::free(p) },
         }
     }
 }
@@ -360,12 +445,13 @@ unsafe fn retire(old: *mut Addons) {
     if old.is_null() || old == dead() {
         return;
     }
-    // SAFETY: `old` is a published container: valid until the grace period that starts below.
-    let members_left = unsafe { !(*old).i_flctx.is_null() || !(*old).i_fsnotify_marks.is_null() };
+    // SAFETY: `old` is a published container, allocated until the grace period that starts
+    // below, after the last use of `container`.
+    let container = unsafe { Container::from_raw(old) };
     // The owners release their members before the container is retired; a member left behind
     // would leak, so say so. Not BPF storage: `free_rcu` releases it, once no program can reach
     // it any more.
-    kernel::warn_on!(members_left);
+    kernel::warn_on!(container.members() & !bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE != 0);
     // `call_rcu()` takes over the `rcu_head`, which a container waiting to be registered with
     // kmemleak still uses.
     #[cfg(CONFIG_DEBUG_KMEMLEAK)]
@@ -402,10 +488,11 @@ unsafe extern "C" fn free_rcu(head: *mut rcu::Head) {
         // fine for `bpf_inode_storage_destroy()`.
         unsafe { bindings::bpf_inode_storage_destroy(addons) };
     }
-    // SAFETY: The container is unreachable, per the safety requirements. It came from `CACHE`
-    // or from `kmalloc_nolock()`; `kfree()` frees both (it finds the cache from the slab), where
-    // `kmem_cache_free()` would reject the latter.
-    unsafe { bindings::kfree(addons.cast()) };
+    // SAFETY: `addons` is not null: `container_of!` of a valid `head`. The container is
+    // unreachable, per the safety requirements. It came from `CACHE` or from `nolock::alloc()`;
+    // `kfree()` frees both (it finds the cache from the slab), where `KmemCache::free()` would
+    // reject the latter.
+    unsafe { slab::kfree(NonNull::new_unchecked(addons)) };
     STATS.freed.add(1, Relaxed);
 }
 
@@ -468,47 +555,22 @@ pub unsafe extern "C" fn inode_addons_reset(inode: *mut bindings::inode) {
 /// # Safety
 ///
 /// `inode` must point to an inode initialised by `inode_init_always()` whose memory stays valid
-/// for the duration of the call, and the caller must be inside an RCU read-side critical
-/// section, which keeps a container that is retired concurrently allocated.
+/// for the duration of the call.
 #[export]
 pub unsafe extern "C" fn inode_addons_present(inode: *const bindings::inode) -> u32 {
     // SAFETY: The caller keeps `inode` valid for the duration of the call.
     let inode = unsafe { Inode::from_raw(inode) };
-    // Pairs with the publishing `cmpxchg` in `get()`: the members read below are at least as
-    // recent as the zeroes the container was published with.
-    // SAFETY: Only loads from the slot.
-    let addons = unsafe { inode.addons_slot() }.load(Acquire);
-    if addons.is_null() || addons == dead() {
-        return 0;
+    let rcu = rcu::read_lock();
+    match Slot::load(inode, &rcu) {
+        Slot::Empty | Slot::Dead => 0,
+        Slot::Live(c) => bindings::inode_addons_bits_INODE_ADDONS_CONTAINER | c.members(),
     }
-    // SAFETY: `addons` is a published container, which the caller's RCU read-side critical
-    // section keeps allocated even if it is retired meanwhile. Its members are written only with
-    // `cmpxchg()`, `WRITE_ONCE()` and `rcu_assign_pointer()`/`RCU_INIT_POINTER()` (aligned
-    // pointer stores), so relaxed atomic loads do not race with them.
-    let (flctx, marks, storage) = unsafe {
-        (
-            Atomic::from_ptr(&raw mut (*addons).i_flctx).load(Relaxed),
-            Atomic::from_ptr(&raw mut (*addons).i_fsnotify_marks).load(Relaxed),
-            Atomic::from_ptr(&raw mut (*addons).i_bpf_storage).load(Relaxed),
-        )
-    };
-    let mut bits: u32 = bindings::inode_addons_bits_INODE_ADDONS_CONTAINER;
-    if !flctx.is_null() {
-        bits |= bindings::inode_addons_bits_INODE_ADDONS_FLCTX;
-    }
-    if !marks.is_null() {
-        bits |= bindings::inode_addons_bits_INODE_ADDONS_FSNOTIFY;
-    }
-    if !storage.is_null() {
-        bits |= bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE;
-    }
-    bits
 }
 
 /// Creates the containers' cache; called once from `inode_init()`, before any inode exists.
 #[export]
 pub extern "C" fn inode_addons_cache_init() {
-    let flags = SlabFlags::ACCOUNT | SlabFlags::NO_MERGE | SlabFlags::PANIC;
+    let flags = SlabFlag::Account | SlabFlag::NoMerge | SlabFlag::Panic;
     match KmemCache::new(c"inode_addons", flags) {
         Ok(cache) => {
             if !CACHE.populate(cache) {
@@ -544,11 +606,9 @@ mod tests {
 
     #[test]
     fn dead_container_reads_empty() {
-        // SAFETY: `DEAD` is valid, zeroed and never written (type invariant).
-        let d = unsafe { &*dead() };
-        assert!(d.i_flctx.is_null());
-        assert!(d.i_fsnotify_marks.is_null());
-        assert!(d.i_bpf_storage.is_null());
+        // SAFETY: `DEAD` is static.
+        let d = unsafe { Container::from_raw(dead()) };
+        assert_eq!(d.members(), 0);
     }
 
     #[test]
@@ -565,11 +625,9 @@ mod tests {
         // `kmalloc_nolock()` may fail even with memory to spare (a trylock lost); nothing to
         // check then.
         if let Some(p) = Source::NoLock.alloc(cache) {
-            // SAFETY: `p` was just allocated with `__GFP_ZERO` and is not shared.
-            let a = unsafe { p.as_ref() };
-            assert!(a.i_flctx.is_null());
-            assert!(a.i_fsnotify_marks.is_null());
-            assert!(a.i_bpf_storage.is_null());
+            // SAFETY: `p` was just allocated with `__GFP_ZERO`, is not shared, and is freed
+            // after the last use of the reference.
+            assert_eq!(unsafe { Container::from_raw(p.as_ptr()) }.members(), 0);
             // SAFETY: `p` came from `Source::NoLock.alloc()`, was never published and is not used
             // afterwards.
             unsafe { Source::NoLock.free(cache, p) };

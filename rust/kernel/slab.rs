@@ -8,7 +8,9 @@ use crate::{
     alloc::{AllocError, Flags},
     bindings,
     error::{code::ENOMEM, Result},
-    str::{CStr, CStrExt as _},
+    impl_flags,
+    prelude::*,
+    str::CStr,
 };
 use core::{
     marker::PhantomData,
@@ -16,33 +18,31 @@ use core::{
     ptr::NonNull, //
 };
 
-/// Flags for [`KmemCache::new`].
-#[derive(Clone, Copy, PartialEq)]
-pub struct SlabFlags(bindings::slab_flags_t);
+// `slab_flags_t` is `unsigned int`; `impl_flags!` needs the primitive type by name.
+static_assert!(size_of::<bindings::slab_flags_t>() == size_of::<u32>());
 
-impl SlabFlags {
-    /// No special behaviour.
-    pub const NONE: Self = Self(0);
-    /// Charge every object to the memory cgroup of the allocating task.
-    pub const ACCOUNT: Self = Self(bindings::SLAB_ACCOUNT);
-    /// Never merge this cache with a compatible one, so that it has its own line in
-    /// `/proc/slabinfo` and its own fault-injection and debug settings.
-    pub const NO_MERGE: Self = Self(bindings::SLAB_NO_MERGE);
-    /// Objects are reclaimable through a shrinker.
-    pub const RECLAIM_ACCOUNT: Self = Self(bindings::SLAB_RECLAIM_ACCOUNT);
-    /// Panic instead of returning an error when the cache cannot be created.
-    ///
-    /// Only for caches created during early boot, without which the kernel cannot run.
-    pub const PANIC: Self = Self(bindings::SLAB_PANIC);
-}
+impl_flags!(
+    /// Flags for [`KmemCache::new`]: a combination of [`SlabFlag`]s, or none
+    /// ([`SlabFlags::empty`]).
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct SlabFlags(u32);
 
-impl core::ops::BitOr for SlabFlags {
-    type Output = Self;
-    #[inline]
-    fn bitor(self, rhs: Self) -> Self {
-        Self(self.0 | rhs.0)
+    /// A flag of a slab cache, see `include/linux/slab.h`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum SlabFlag {
+        /// Charge every object to the memory cgroup of the allocating task.
+        Account = bindings::SLAB_ACCOUNT,
+        /// Never merge this cache with a compatible one, so that it has its own line in
+        /// `/proc/slabinfo` and its own fault-injection and debug settings.
+        NoMerge = bindings::SLAB_NO_MERGE,
+        /// Objects are reclaimable through a shrinker.
+        ReclaimAccount = bindings::SLAB_RECLAIM_ACCOUNT,
+        /// Panic instead of returning an error when the cache cannot be created.
+        ///
+        /// Only for caches created during early boot, without which the kernel cannot run.
+        Panic = bindings::SLAB_PANIC,
     }
-}
+);
 
 /// A slab cache of objects of type `T`.
 ///
@@ -75,7 +75,7 @@ impl<T> KmemCache<T> {
         // SAFETY: `name` is a `'static` NUL-terminated string, as the cache keeps the pointer;
         // `args` is valid for the duration of the call.
         let cache = unsafe {
-            bindings::__kmem_cache_create_args(name.as_char_ptr(), size, &mut args, flags.0)
+            bindings::__kmem_cache_create_args(name.as_char_ptr(), size, &mut args, flags.into())
         };
         // INVARIANT: The cache was created for objects of `size_of::<T>()` bytes, aligned for `T`.
         Ok(Self {
@@ -115,6 +115,22 @@ impl<T> KmemCache<T> {
     }
 }
 
+/// Frees an object of any slab cache or of `kmalloc()`, `kmalloc_nolock()` included.
+///
+/// For objects whose allocator is not known where they are freed, e.g. by an RCU callback that
+/// frees objects from a [`KmemCache`] and from [`nolock::alloc`](crate::alloc::nolock::alloc)
+/// alike. Not for objects of a cache that has been destroyed.
+///
+/// # Safety
+///
+/// `ptr` must point to a live object allocated by a slab cache or by one of the `kmalloc()`
+/// family, and nothing may access the object afterwards.
+#[inline]
+pub unsafe fn kfree<T>(ptr: NonNull<T>) {
+    // SAFETY: By the safety requirements `ptr` is a live slab object that is not used afterwards.
+    unsafe { bindings::kfree(ptr.as_ptr().cast()) };
+}
+
 impl<T> Drop for KmemCache<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants the cache is valid; dropping `self` ends its use.
@@ -137,7 +153,7 @@ mod tests {
 
     #[test]
     fn test_alloc_zeroed_and_free() -> Result {
-        let cache = KmemCache::<Obj>::new(c"rust_slab_kunit", SlabFlags::NONE)?;
+        let cache = KmemCache::<Obj>::new(c"rust_slab_kunit", SlabFlags::empty())?;
         let p = cache.alloc(GFP_KERNEL | __GFP_ZERO)?;
         assert_eq!(p.as_ptr() as usize % align_of::<Obj>(), 0);
         // SAFETY: `p` was zeroed, and an all-zero `Obj` is valid.
@@ -151,7 +167,7 @@ mod tests {
 
     #[test]
     fn test_object_size_matches_type() -> Result {
-        let cache = KmemCache::<Obj>::new(c"rust_slab_kunit_size", SlabFlags::ACCOUNT)?;
+        let cache = KmemCache::<Obj>::new(c"rust_slab_kunit_size", SlabFlag::Account.into())?;
         // SAFETY: `as_ptr` returns a valid cache, and `kmem_cache_size` only reads it.
         let size = unsafe { bindings::kmem_cache_size(cache.as_ptr()) };
         assert!(size as usize >= size_of::<Obj>());
