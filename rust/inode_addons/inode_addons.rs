@@ -451,7 +451,8 @@ unsafe fn retire(old: *mut Addons) {
     // The owners release their members before the container is retired; a member left behind
     // would leak, so say so. Not BPF storage: `free_rcu` releases it, once no program can reach
     // it any more.
-    kernel::warn_on!(container.members() & !bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE != 0);
+    let left = container.members() & !bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE;
+    kernel::warn_on!(left != 0);
     // `call_rcu()` takes over the `rcu_head`, which a container waiting to be registered with
     // kmemleak still uses.
     #[cfg(CONFIG_DEBUG_KMEMLEAK)]

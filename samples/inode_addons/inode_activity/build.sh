@@ -36,7 +36,11 @@ export VMLINUX_H=$CARGO_TARGET_DIR/vmlinux.h
 "$bpftool" btf dump file "$vmlinux" format c > "$VMLINUX_H.tmp" ||
 	die "bpftool could not dump the BTF of $vmlinux"
 # Rewrite only when it changed, so cargo does not rebuild for nothing.
-if cmp -s "$VMLINUX_H.tmp" "$VMLINUX_H"; then rm "$VMLINUX_H.tmp"; else mv "$VMLINUX_H.tmp" "$VMLINUX_H"; fi
+if cmp -s "$VMLINUX_H.tmp" "$VMLINUX_H"; then
+	rm "$VMLINUX_H.tmp"
+else
+	mv "$VMLINUX_H.tmp" "$VMLINUX_H"
+fi
 
 cd "$here"
 "$cargo" build --release --locked

@@ -62,5 +62,8 @@ status=0
 for f in app.log app.conf blob; do
 	grep -q " $work/$f\$" "$log" || { say "MISSING from the report: $work/$f"; status=1; }
 done
-grep -q " $work/tmpfile\$" "$log" && { say "UNEXPECTED: the deleted file is still reported"; status=1; }
+if grep -q " $work/tmpfile\$" "$log"; then
+	say "UNEXPECTED: the deleted file is still reported"
+	status=1
+fi
 exit $status
