@@ -48,6 +48,9 @@ pkgs=(
 	"rsync:/usr/bin/rsync"
 	"gnuplot-nox:/usr/bin/gnuplot"
 	"patchutils:/usr/bin/filterdiff"
+	"git:/usr/bin/git"
+	"python3-sphinx:/usr/bin/sphinx-build"
+	"python3-sphinx-rtd-theme:/usr/lib/python3/dist-packages/sphinx_rtd_theme/__init__.py"
 )
 
 missing=()

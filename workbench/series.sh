@@ -75,7 +75,7 @@ done
 # The patched tree, as make source prepared it, must be the history's tree.
 idx=$(mktemp -u)
 trap 'rm -f "$idx"' EXIT
-GIT_INDEX_FILE=$idx g --work-tree="$SRC" add -A -f . ':!.inode-addons-stamp'
+GIT_INDEX_FILE=$idx g --work-tree="$SRC" add -A -f . ':!.inode-addons-stamp' ':!.checkpatch-camelcase.*'
 want=$(GIT_INDEX_FILE=$idx g write-tree)
 have=$(g rev-parse 'HEAD^{tree}')
 if [ "$want" != "$have" ]; then
@@ -124,6 +124,7 @@ for f in "${files[@]}"; do
 	case $sum in "0 errors, 0 warnings, 0 checks") ;; *) cp_tot=$((cp_tot + 1)) ;; esac
 	printf '%-4s %-70.70s %7s %7s  %s\n' "$i" "$subj" "+$add" "-$del" "$sum"
 done
+rm -f "$SRC"/.checkpatch-camelcase.*	# checkpatch's cache, not part of the tree
 echo "series: $out (${#files[@]} patches and a cover letter); git am onto v$KVER gives the make source tree"
 echo "series: history in $repo, branch inode_addons"
 [ "$cp_tot" = 0 ] || echo "series: $cp_tot patches with checkpatch findings: scripts/checkpatch.pl --strict $out/NNNN-*.patch" >&2

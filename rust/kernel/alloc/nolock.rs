@@ -58,9 +58,8 @@ pub fn alloc<T>(flags: Flags) -> Result<NonNull<T>, AllocError> {
         return Err(AllocError);
     }
     // SAFETY: FFI call, valid in any context with these flags.
-    let ptr = unsafe {
-        bindings::kmalloc_nolock(size_of::<T>(), flags.as_raw(), bindings::NUMA_NO_NODE)
-    };
+    let ptr =
+        unsafe { bindings::kmalloc_nolock(size_of::<T>(), flags.as_raw(), bindings::NUMA_NO_NODE) };
     NonNull::new(ptr.cast()).ok_or(AllocError)
 }
 
