@@ -19,7 +19,7 @@ CHECK_STRESS_SECS ?= 60
 KUNIT_SUITES := inode_addons inode_addons_rust rust_kernel_slab
 
 .PHONY: help deps source kernel kernel-n kernel-kcsan pristine run check stress stress-kcsan \
-	demo size bench series series-check clean
+	demo size bench series series-check lint kunit clean
 
 help:
 	@echo "make demo      build the patched kernel, boot it, show the container at work"
@@ -36,6 +36,8 @@ help:
 	@echo "make stress-kcsan  the same stress on the KCSAN kernel"
 	@echo "make series    the patch series and cover letter -> $(BUILD)/series"
 	@echo "make series-check  build the tree after each patch, =y and =n (about 90 min cold)"
+	@echo "make lint      git am, checkpatch, kernel-doc, rustfmt, clippy, rustdoc, Sphinx"
+	@echo "make kunit     our KUnit suites with tools/testing/kunit/kunit.py (.kunitconfig)"
 	@echo "make deps      install the toolchain (run implicitly)"
 
 deps:
@@ -69,6 +71,8 @@ run: deps
 # build error shows up first; the summary counts every test that ran.
 check: kernel kernel-n
 	@rm -f $(BUILD)/results-*.json
+	@python3 $(WB)/check.py host --name lint --out $(BUILD)/results-lint.json \
+		-- bash $(WB)/lint.sh
 	@python3 $(WB)/check.py boot --variant y --kernel $(KERNEL_Y) \
 		--guest-env "STRESS_SECS=$(CHECK_STRESS_SECS)" \
 		--out $(BUILD)/results-y.json $(addprefix --expect-suite ,$(KUNIT_SUITES))
@@ -79,8 +83,8 @@ check: kernel kernel-n
 		--append "kunit.enable=0 lsm=capability,landlock,lockdown,yama" \
 		--tests "35-*" --no-bpf-lsm --guest-env "TEST_FILESYSTEMS=tmpfs" \
 		--out $(BUILD)/results-y-nolsm.json
-	@python3 $(WB)/check.py summary $(BUILD)/results-y.json $(BUILD)/results-n.json \
-		$(BUILD)/results-y-nolsm.json
+	@python3 $(WB)/check.py summary $(BUILD)/results-lint.json $(BUILD)/results-y.json \
+		$(BUILD)/results-n.json $(BUILD)/results-y-nolsm.json
 
 # Not part of check (a short run is): the stress run, STRESS_SECS long, on
 # the debug (KASAN) kernel or on the KCSAN kernel.
@@ -110,6 +114,12 @@ series: source
 
 series-check: series
 	@bash $(WB)/series-check.sh
+
+lint: source
+	@bash $(WB)/lint.sh
+
+kunit: source
+	@bash $(WB)/kunit.sh
 
 # Not part of check: three more kernels (about 45 min cold) and six boots.
 bench: source
