@@ -98,7 +98,6 @@ enum inode_addons_bits {
 
 /* Used by `#[export]` in rust/inode_addons/inode_addons.rs. */
 struct inode_addons *inode_addons_get(struct inode *inode);
-struct inode_addons *inode_addons_get_atomic(struct inode *inode);
 struct inode_addons *inode_addons_get_nolock(struct inode *inode);
 struct inode_addons *inode_addons_get_cache(struct inode *inode, gfp_t gfp);
 void inode_addons_destroy(struct inode *inode);

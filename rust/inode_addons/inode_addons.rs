@@ -35,7 +35,7 @@ use core::ptr::{
 };
 use kernel::{
     alloc::{
-        flags::{__GFP_ACCOUNT, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL, GFP_NOWAIT},
+        flags::{__GFP_ACCOUNT, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL},
         nolock, Flags,
     },
     bindings,
@@ -375,24 +375,9 @@ pub unsafe extern "C" fn inode_addons_get(inode: *mut bindings::inode) -> *mut A
     to_err_ptr(get(inode, Source::Cache(GFP_KERNEL)))
 }
 
-/// Returns the add-on container of `inode`, creating it if needed, without sleeping.
-///
-/// Like [`inode_addons_get`], for atomic context: the allocation uses `GFP_NOWAIT` and fails
-/// rather than waits for memory.
-///
-/// # Safety
-///
-/// Same as [`inode_addons_get`].
-#[export]
-pub unsafe extern "C" fn inode_addons_get_atomic(inode: *mut bindings::inode) -> *mut Addons {
-    // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
-    let inode = unsafe { Inode::from_raw(inode) };
-    to_err_ptr(get(inode, Source::Cache(GFP_NOWAIT | __GFP_NOWARN)))
-}
-
 /// Returns the add-on container of `inode`, creating it if needed, from any context.
 ///
-/// Like [`inode_addons_get_atomic`], for callers that may run in NMI context or with any lock
+/// Like [`inode_addons_get`], for callers that may run in NMI context or with any lock
 /// held, the slab allocator's included: BPF programs. The allocation goes through
 /// `kmalloc_nolock()`, which only ever trylocks; it fails with `-ENOMEM` rather than deadlock
 /// or wait. Publication is the same lock-free `cmpxchg` as for the other variants, so a
