@@ -49,6 +49,29 @@ impl_flags!(
 /// Objects are handed out as raw, uninitialised (or zeroed) memory: the cache owns the memory,
 /// the caller owns what it builds in it and gives it back with [`KmemCache::free`].
 ///
+/// # Examples
+///
+/// ```
+/// use kernel::alloc::flags::{__GFP_ZERO, GFP_KERNEL};
+/// use kernel::slab::{KmemCache, SlabFlag};
+///
+/// #[repr(C)]
+/// struct Node {
+///     key: u64,
+///     next: *mut Node,
+/// }
+///
+/// let cache = KmemCache::<Node>::new(c"rust_doctest_nodes", SlabFlag::Account.into())?;
+/// let p = cache.alloc(GFP_KERNEL | __GFP_ZERO)?;
+/// // SAFETY: `p` is zeroed, a valid `Node`, and only this thread can see it.
+/// let node = unsafe { &mut *p.as_ptr() };
+/// assert!(node.key == 0 && node.next.is_null());
+/// node.key = 42;
+/// // SAFETY: `p` came from `cache`, and `node` is not used afterwards.
+/// unsafe { cache.free(p) };
+/// # Ok::<(), Error>(())
+/// ```
+///
 /// # Invariants
 ///
 /// `cache` points to a valid `struct kmem_cache` whose objects are `size_of::<T>()` bytes,

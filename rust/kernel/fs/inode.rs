@@ -13,6 +13,24 @@ use crate::{
 ///
 /// Only what code outside the VFS core may touch without the inode's locks is exposed here.
 ///
+/// # Examples
+///
+/// ```
+/// use kernel::{bindings, fs::Inode};
+///
+/// /// Called from C with an inode it holds a reference on.
+/// ///
+/// /// # Safety
+/// ///
+/// /// `inode` must point to an initialised inode that stays valid during the call.
+/// unsafe extern "C" fn inode_number(inode: *const bindings::inode) -> u64 {
+///     // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
+///     let inode = unsafe { Inode::from_raw(inode) };
+///     inode.ino()
+/// }
+/// # let _ = inode_number;
+/// ```
+///
 /// # Invariants
 ///
 /// A `&Inode` always points to a `struct inode` that was initialised by `inode_init_always()`
