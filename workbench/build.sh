@@ -6,7 +6,8 @@
 #   n         patched tree, CONFIG_INODE_ADDONS=n   -> build/out-n
 #   pristine  unpatched 7.3.4                       -> build/out-pristine
 # Extra arguments are passed to make (e.g. a single object: fs/inode.o).
-# CONFIG_FRAGMENT replaces configs/test.config; EXTRA_FRAGMENT is merged
+# CONFIG_FRAGMENT replaces configs/test.config (merged on x86_64_defconfig,
+# or on BASE_TARGET, e.g. allnoconfig); EXTRA_FRAGMENT is merged
 # after it (e.g. configs/kcsan.config); OUT_SUFFIX names the out directory.
 # Prints the path of the bzImage (or of the out directory for partial builds).
 set -euo pipefail
@@ -26,14 +27,15 @@ mkdir -p "$out"
 
 # Reconfigure only when the fragment (or the variant) changed.
 extra=${EXTRA_FRAGMENT:-}
-want=$( { cat "$config" ${extra:+"$extra"}; echo "variant=$variant"; } | sha256sum | cut -d' ' -f1)
+want=$( { cat "$config" ${extra:+"$extra"}; echo "variant=$variant ${BASE_TARGET:-}"; } |
+	sha256sum | cut -d' ' -f1)
 if [ ! -f "$out/.config" ] || [ "$(cat "$out/.config-stamp" 2>/dev/null)" != "$want" ]; then
 	echo "build: configuring $out" >&2
 	base=${BASE_CONFIG:-}
 	if [ -n "$base" ]; then
 		cp "$base" "$out/.config"
 	else
-		"${KMAKE[@]}" -C "$src" O="$out" x86_64_defconfig >/dev/null
+		"${KMAKE[@]}" -C "$src" O="$out" "${BASE_TARGET:-x86_64_defconfig}" >/dev/null
 	fi
 	frag=$out/.fragment
 	cat "$config" ${extra:+"$extra"} > "$frag"

@@ -11,6 +11,27 @@ set -euo pipefail
 
 [ -f "$SRC/.inode-addons-stamp" ] || die "no patched tree at $SRC: run 'make source'"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (make deps)"
+# kunit.py asks QEMU for "-accel kvm -accel hvf -accel tcg", in that order.
+# Where /dev/kvm exists but the CPU has no vmx/svm (these machines), KVM
+# accepts the guest and then runs nothing: hide it from QEMU so that the
+# list falls through to TCG.
+if ! grep -qE 'vmx|svm' /proc/cpuinfo; then
+	shim=$BUILD_DIR/kunit-bin
+	mkdir -p "$shim"
+	cat > "$shim/qemu-system-x86_64" <<'SHIM'
+#!/usr/bin/env bash
+# Written by workbench/kunit.sh: drop "-accel kvm" (no vmx/svm here).
+args=()
+while [ $# -gt 0 ]; do
+	if [ "$1" = -accel ] && [ "${2:-}" = kvm ]; then shift 2; continue; fi
+	args+=("$1")
+	shift
+done
+exec /usr/bin/qemu-system-x86_64 "${args[@]}"
+SHIM
+	chmod +x "$shim/qemu-system-x86_64"
+	export PATH=$shim:$PATH
+fi
 cd "$SRC"
 exec python3 tools/testing/kunit/kunit.py run --kunitconfig=rust/inode_addons \
 	--arch=x86_64 --build_dir="$BUILD_DIR/kunit" --jobs="$JOBS" --timeout="${KUNIT_TIMEOUT:-1200}" \

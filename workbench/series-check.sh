@@ -4,9 +4,9 @@
 # make series-check: build the tree after each patch of the series, with
 # CONFIG_INODE_ADDONS=y and =n, incrementally (one work tree that git
 # checkout moves from commit to commit, so that only what a patch touches
-# is rebuilt; ccache for the rest).  The configuration is
-# configs/series-check.config (every path of the series, none of the
-# debugging options that slow the build), merged again at every commit,
+# is rebuilt; ccache for the rest).  The configuration is allnoconfig with
+# configs/series-check.config (every path of the series, no driver and none
+# of the debugging options that slow the build), merged again at every commit,
 # so that options a patch introduces take the value the fragment asks for.
 # Prints one line per patch; exits non-zero if any build failed.
 # Needs 'make series' first (the history in build/series-git).
@@ -43,6 +43,7 @@ for i in "${!commits[@]}"; do
 		t0=$(date +%s)
 		rm -f "$BUILD_DIR/out-$v-series/.config-stamp"	# merge the fragment again
 		if SRC_TREE=$tree OUT_SUFFIX=-series CONFIG_FRAGMENT=$TOP/configs/series-check.config \
+			BASE_TARGET=allnoconfig \
 			REQUIRE="CONFIG_RUST CONFIG_BPF_SYSCALL CONFIG_BPF_LSM" REQUIRE_ADDONS=0 \
 			bash "$TOP/workbench/build.sh" "$v" >"$logs/$n-$v.log" 2>&1; then
 			r="ok $(($(date +%s) - t0))s"
