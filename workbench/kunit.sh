@@ -4,7 +4,8 @@
 # make kunit: our KUnit suites the way a kernel developer runs them, with
 # the kernel's own tool and the .kunitconfig next to the tests:
 #   tools/testing/kunit/kunit.py run --kunitconfig=rust/inode_addons --arch=x86_64
-# in a build directory of its own (build/kunit), under QEMU (TCG here).
+# in a build directory of its own (build/kunit), under QEMU (TCG here),
+# with two CPUs (KUNIT_CPUS) so that the RCU reader test has its second CPU.
 # Extra arguments go to kunit.py (e.g. a suite glob: 'inode_addons*').
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -38,4 +39,5 @@ exec python3 tools/testing/kunit/kunit.py run --kunitconfig=rust/inode_addons \
 	--make_options LLVM=-19 --make_options "CC=ccache clang-19" \
 	--make_options RUSTC=/usr/bin/rustc --make_options RUSTDOC=/usr/bin/rustdoc \
 	--make_options "BINDGEN=$HOME/.cargo/bin/bindgen" \
-	--make_options KBUILD_BUILD_TIMESTAMP=2026-01-01 "$@"
+	--make_options KBUILD_BUILD_TIMESTAMP=2026-01-01 \
+	--qemu_args "-smp ${KUNIT_CPUS:-2}" "$@"

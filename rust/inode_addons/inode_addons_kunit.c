@@ -52,6 +52,16 @@ static struct inode_addons_stats stats(void)
 	return s;
 }
 
+/*
+ * The counters once the containers that earlier tests retired are freed:
+ * their RCU callbacks would otherwise land in the middle of this test.
+ */
+static struct inode_addons_stats settled_stats(void)
+{
+	rcu_barrier();
+	return stats();
+}
+
 /* A fresh inode has no container; the first get creates it, the next reuses it. */
 static void addons_lazy_test(struct kunit *test)
 {
@@ -191,7 +201,7 @@ static void addons_race_test(struct kunit *test)
 	for (i = 0; i < RACE_INODES; i++)
 		inodes[i] = fresh_inode(test);
 
-	before = stats();
+	before = settled_stats();
 	for (j = 0; j < RACE_WORKERS; j++) {
 		struct task_struct *t;
 
@@ -265,13 +275,16 @@ static int rcu_reader_fn(void *data)
  */
 static void addons_evict_frees_after_rcu_test(struct kunit *test)
 {
-	struct inode *inode = fresh_inode(test);
 	struct inode_addons_stats before, after;
 	struct task_struct *t;
 	struct rcu_reader r = {};
+	struct inode *inode;
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs a second CPU for the RCU reader");
+	/* No callback of an earlier test may run while the reader holds RCU. */
+	rcu_barrier();
+	inode = fresh_inode(test);
 	r.addons = inode_addons_get(inode);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(r.addons));
 	init_completion(&r.locked);
@@ -309,7 +322,7 @@ static void addons_refused_after_teardown_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, inode);
 	inode_init_once(inode);
 	KUNIT_ASSERT_EQ(test, inode_init_always(test_sb(test), inode), 0);
-	before = stats();
+	before = settled_stats();
 
 	a = inode_addons_get(inode);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
@@ -366,7 +379,7 @@ static void addons_reset_retires_early_container_test(struct kunit *test)
 	inode = kunit_kzalloc(test, sizeof(*inode), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, inode);
 	inode_init_once(inode);
-	before = stats();
+	before = settled_stats();
 
 	a = inode_addons_get_nolock(inode);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
@@ -540,7 +553,7 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 
 	group = fsnotify_alloc_group(&share_fsnotify_ops, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(group));
-	before = stats();
+	before = settled_stats();
 
 	for (i = 0; i < SHARE_INODES; i++) {
 		DECLARE_COMPLETION_ONSTACK(start);
