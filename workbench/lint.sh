@@ -80,7 +80,8 @@ if ! skip clippy; then
 	mkdir -p "$lint_out"
 	[ -f "$lint_out/.config" ] || cp "$BUILD_DIR/out-y/.config" "$lint_out/.config"
 	(cd "$SRC" && "${KMAKE[@]}" O="$lint_out" olddefconfig >/dev/null &&
-	 "${KMAKE[@]}" O="$lint_out" CLIPPY=1 rust/ rust/inode_addons/) >"$out/clippy.log" 2>&1
+	 "${KMAKE[@]}" O="$lint_out" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver \
+		rust/ rust/inode_addons/) >"$out/clippy.log" 2>&1
 	rc=$?
 	warn=$(grep -E -A3 '^(warning|error)' "$out/clippy.log" | grep -E -- "--> .*($ours)" | sort -u)
 	if [ "$rc" = 0 ] && [ -z "$warn" ]; then ok clippy; else bad clippy "exit $rc; $(echo $warn | head -c 300)"; fi

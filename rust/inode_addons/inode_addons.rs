@@ -70,8 +70,10 @@ struct DeadAddons(Addons);
 unsafe impl Sync for DeadAddons {}
 
 // INVARIANT: Zeroed here, and immutable.
-// SAFETY: All-zero is a valid `struct inode_addons`: null pointers and an unused `rcu_head`.
-static DEAD: DeadAddons = DeadAddons(unsafe { core::mem::zeroed() });
+static DEAD: DeadAddons = DeadAddons(
+    // SAFETY: All-zero is a valid `struct inode_addons`: null pointers and an unused `rcu_head`.
+    unsafe { core::mem::zeroed() },
+);
 
 /// The address of [`DEAD`], as stored in `inode->i_addons`.
 ///
