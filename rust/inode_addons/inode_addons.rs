@@ -88,11 +88,12 @@ fn dead() -> *mut Addons {
 ///
 /// # Invariants
 ///
-/// Wraps a `struct inode_addons` that was zeroed and then published in an inode's slot with a
-/// fully ordered `cmpxchg`, or [`DEAD`], or (in tests) a zeroed one that nothing else can see.
-/// It stays allocated for the lifetime of the reference:
-/// until an RCU grace period after it was retired, so the borrow is tied to an RCU read-side
-/// critical section or to what keeps the inode from being torn down. Its members belong to
+/// Wraps a writable `struct inode_addons` that was zeroed and then published in an inode's slot
+/// with a fully ordered `cmpxchg`, or (in tests) a zeroed one that nothing else can see; never
+/// [`DEAD`], which is read-only. It stays allocated for the lifetime of the reference: it is
+/// freed an RCU grace period after it was retired, so the borrow is tied to an RCU read-side
+/// critical section, to what keeps the inode from being torn down, or to the retirement that
+/// queues the free (see `retire()`). Its members belong to
 /// their subsystems, which write them in C with aligned pointer stores only (`cmpxchg()`,
 /// `WRITE_ONCE()`, `rcu_assign_pointer()`, `RCU_INIT_POINTER()`); this crate only reads them.
 #[repr(transparent)]
@@ -159,7 +160,7 @@ enum Slot<'a> {
 impl<'a> Slot<'a> {
     /// Reads the slot of `inode`, inside the RCU read-side critical section of `_rcu`, which
     /// keeps a container retired meanwhile allocated for as long as the result is used.
-    fn load(inode: &'a Inode, _rcu: &'a rcu::Guard) -> Self {
+    fn load(inode: &Inode, _rcu: &'a rcu::Guard) -> Self {
         // Pairs with the publishing `cmpxchg` in `get()`: the container's members read through
         // the result are at least as recent as the zeroes it was published with.
         // SAFETY: Only loads from the slot.
@@ -175,10 +176,6 @@ impl<'a> Slot<'a> {
         }
     }
 }
-
-// The containers come from `kmalloc_nolock()` too, which aligns objects to `u64` at least; the
-// static assertions in `nolock::alloc()` check the same for `Addons` at compile time.
-static_assert!(core::mem::align_of::<Addons>() <= core::mem::align_of::<u64>());
 
 /// The containers' slab cache, created by [`inode_addons_cache_init`] before the first inode.
 static CACHE: SetOnce<KmemCache<Addons>> = SetOnce::new();
@@ -389,9 +386,10 @@ pub unsafe extern "C" fn inode_addons_get(inode: *mut bindings::inode) -> *mut A
 ///
 /// # Safety
 ///
-/// Same as [`inode_addons_get`]. The caller may in addition hold no reference at all if it is
-/// inside an RCU read-side critical section that keeps the inode's memory valid (inodes are
-/// freed after a grace period) and uses the result only within it.
+/// `inode` must point to an inode initialised by `inode_init_once()`, which `inode_init_always()`
+/// may not have initialised yet (a tracing program may run before it), and the caller must keep
+/// its memory valid for the duration of the call: with a reference, or inside an RCU read-side
+/// critical section (inodes are freed after a grace period) within which it uses the result.
 #[export]
 pub unsafe extern "C" fn inode_addons_get_nolock(inode: *mut bindings::inode) -> *mut Addons {
     // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
@@ -548,8 +546,8 @@ pub unsafe extern "C" fn inode_addons_reset(inode: *mut bindings::inode) {
 pub unsafe extern "C" fn inode_addons_present(inode: *const bindings::inode) -> u32 {
     // SAFETY: The caller keeps `inode` valid for the duration of the call.
     let inode = unsafe { Inode::from_raw(inode) };
-    let rcu = rcu::read_lock();
-    match Slot::load(inode, &rcu) {
+    let guard = rcu::read_lock();
+    match Slot::load(inode, &guard) {
         Slot::Empty | Slot::Dead => 0,
         Slot::Live(c) => bindings::inode_addons_bits_INODE_ADDONS_CONTAINER | c.members(),
     }
@@ -594,9 +592,10 @@ mod tests {
 
     #[test]
     fn dead_container_reads_empty() {
-        // SAFETY: `DEAD` is static.
-        let d = unsafe { Container::from_raw(dead()) };
-        assert_eq!(d.members(), 0);
+        // Plain reads of an immutable static: nothing writes `DEAD` (type invariants).
+        assert!(DEAD.0.i_flctx.is_null());
+        assert!(DEAD.0.i_fsnotify_marks.is_null());
+        assert!(DEAD.0.i_bpf_storage.is_null());
     }
 
     #[test]

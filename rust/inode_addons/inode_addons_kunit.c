@@ -91,7 +91,7 @@ static void addons_lazy_test(struct kunit *test)
 
 static DEFINE_SPINLOCK(atomic_test_lock);
 
-/* The atomic variant creates a container without sleeping. */
+/* Under a spinlock (GFP_NOWAIT), the container is created without sleeping. */
 static void addons_atomic_context_test(struct kunit *test)
 {
 	struct inode *inode = fresh_inode(test);
@@ -282,7 +282,10 @@ static void addons_evict_frees_after_rcu_test(struct kunit *test)
 
 	if (num_online_cpus() < 2)
 		kunit_skip(test, "needs a second CPU for the RCU reader");
-	/* No callback of an earlier test may run while the reader holds RCU. */
+	/*
+	 * Flush the callbacks of earlier tests: their grace periods may end
+	 * while the reader holds RCU, and their frees would be counted.
+	 */
 	rcu_barrier();
 	inode = fresh_inode(test);
 	r.addons = inode_addons_get(inode);
@@ -296,7 +299,7 @@ static void addons_evict_frees_after_rcu_test(struct kunit *test)
 	before = stats();
 	iput(inode);	/* evicts: new_inode() inodes are unhashed */
 	after = stats();
-	/* No grace period can end while the reader holds rcu_read_lock(). */
+	/* No grace period that starts now can end while the reader holds RCU. */
 	KUNIT_EXPECT_EQ(test, after.freed, before.freed);
 
 	WRITE_ONCE(r.release, true);

@@ -18,9 +18,8 @@ use core::{
     ptr::NonNull, //
 };
 
-// `slab_flags_t` is `unsigned int`; `impl_flags!` needs the primitive type by name.
-static_assert!(size_of::<bindings::slab_flags_t>() == size_of::<u32>());
-
+// `slab_flags_t` is `unsigned int`; `impl_flags!` needs the primitive type by name (the
+// `SLAB_*` values, of type `slab_flags_t`, would not type-check otherwise).
 impl_flags!(
     /// Flags for [`KmemCache::new`]: a combination of [`SlabFlag`]s, or none
     /// ([`SlabFlags::empty`]).
@@ -142,12 +141,15 @@ impl<T> KmemCache<T> {
 ///
 /// For objects whose allocator is not known where they are freed, e.g. by an RCU callback that
 /// frees objects from a [`KmemCache`] and from [`nolock::alloc`](crate::alloc::nolock::alloc)
-/// alike. Not for objects of a cache that has been destroyed.
+/// alike.
 ///
 /// # Safety
 ///
-/// `ptr` must point to a live object allocated by a slab cache or by one of the `kmalloc()`
-/// family, and nothing may access the object afterwards.
+/// - `ptr` must point to a live object allocated by a slab cache that still exists, or by
+///   `kmalloc()` or `kmalloc_nolock()` (not `vmalloc()` or `kvmalloc()`);
+/// - nothing may access the object afterwards;
+/// - the caller must not run in NMI context nor hold a raw spinlock (`kfree()` may take the
+///   slab's locks).
 #[inline]
 pub unsafe fn kfree<T>(ptr: NonNull<T>) {
     // SAFETY: By the safety requirements `ptr` is a live slab object that is not used afterwards.

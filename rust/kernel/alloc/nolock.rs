@@ -39,22 +39,24 @@ use core::{
 ///
 /// `flags` may only contain [`__GFP_ZERO`] (the memory is zeroed) and [`__GFP_ACCOUNT`] (it is
 /// charged to the current memory cgroup); the memory is uninitialised otherwise. `T` must not be
-/// zero-sized, nor need more alignment than `kmalloc()` guarantees for every size, that of `u64`
+/// zero-sized, nor need more alignment than `kmalloc()` guarantees for every size
 /// (`ARCH_KMALLOC_MINALIGN`); both are checked at compile time.
 ///
-/// Returns [`AllocError`] when `kmalloc_nolock()` fails: out of memory, or a lock it needed was
-/// held by the context this one interrupted. Objects must be freed with [`free`], or with
-/// [`kfree`](crate::slab::kfree) from a context where `kfree()` is allowed.
+/// Returns [`AllocError`] when `kmalloc_nolock()` fails: out of memory, a lock it needed was
+/// held by the context this one interrupted, an object larger than the largest `kmalloc` cache,
+/// or an architecture without a double-word `cmpxchg`. Other `flags` are a bug: they warn and
+/// fail. Objects must be freed with [`free`], or with `kfree()` from a context where that is
+/// allowed.
 #[inline]
 pub fn alloc<T>(flags: Flags) -> Result<NonNull<T>, AllocError> {
     const {
         assert!(size_of::<T>() != 0, "kmalloc_nolock() of a zero-sized type");
         assert!(
-            align_of::<T>() <= align_of::<u64>(),
+            align_of::<T>() <= bindings::ARCH_KMALLOC_MINALIGN,
             "alignment above ARCH_KMALLOC_MINALIGN"
         );
     }
-    if !(__GFP_ZERO | __GFP_ACCOUNT).contains(flags) {
+    if crate::warn_on!(!(__GFP_ZERO | __GFP_ACCOUNT).contains(flags)) {
         return Err(AllocError);
     }
     // SAFETY: FFI call, valid in any context with these flags.

@@ -33,8 +33,9 @@ use crate::{
 ///
 /// # Invariants
 ///
-/// A `&Inode` always points to a `struct inode` that was initialised by `inode_init_always()`
-/// and whose memory stays valid for the lifetime of the reference.
+/// A `&Inode` always points to a `struct inode` whose memory was initialised by
+/// `inode_init_once()` (every inode from `alloc_inode()` is; `inode_init_always()` may not have
+/// run yet) and stays valid for the lifetime of the reference.
 #[repr(transparent)]
 pub struct Inode(Opaque<bindings::inode>);
 
@@ -50,8 +51,8 @@ impl Inode {
     ///
     /// # Safety
     ///
-    /// `ptr` must point to a `struct inode` initialised by `inode_init_always()` that stays
-    /// valid for the lifetime `'a`.
+    /// `ptr` must point to a `struct inode` initialised by `inode_init_once()` that stays valid
+    /// for the lifetime `'a`.
     #[inline]
     pub unsafe fn from_raw<'a>(ptr: *const bindings::inode) -> &'a Inode {
         // SAFETY: `Inode` is `repr(transparent)` over `struct inode`, and the caller promises the
