@@ -76,25 +76,26 @@ fi
 # clippy and rustdoc, in their own out directory (CLIPPY=1 objects must not
 # replace the test kernel's), with the test configuration.
 lint_out=$BUILD_DIR/out-lint
-if ! skip clippy; then
+# rust_check NAME MAKE-ARGS...: build in $lint_out, fail on an error or on
+# a warning that points into our Rust.
+rust_check() {
+	local name=$1 rc warn
+	shift
+	skip "$name" && return
 	mkdir -p "$lint_out"
 	[ -f "$lint_out/.config" ] || cp "$BUILD_DIR/out-y/.config" "$lint_out/.config"
 	(cd "$SRC" && "${KMAKE[@]}" O="$lint_out" olddefconfig >/dev/null &&
-	 "${KMAKE[@]}" O="$lint_out" CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver \
-		rust/ rust/inode_addons/) >"$out/clippy.log" 2>&1
+	 "${KMAKE[@]}" O="$lint_out" "$@") >"$out/$name.log" 2>&1
 	rc=$?
-	warn=$(grep -E -A3 '^(warning|error)' "$out/clippy.log" | grep -E -- "--> .*($ours)" | sort -u)
-	if [ "$rc" = 0 ] && [ -z "$warn" ]; then ok clippy; else bad clippy "exit $rc; $(echo $warn | head -c 300)"; fi
-fi
-if ! skip rustdoc; then
-	mkdir -p "$lint_out"
-	[ -f "$lint_out/.config" ] || cp "$BUILD_DIR/out-y/.config" "$lint_out/.config"
-	(cd "$SRC" && "${KMAKE[@]}" O="$lint_out" olddefconfig >/dev/null &&
-	 "${KMAKE[@]}" O="$lint_out" rustdoc) >"$out/rustdoc.log" 2>&1
-	rc=$?
-	warn=$(grep -E -A3 '^(warning|error)' "$out/rustdoc.log" | grep -E -- "--> .*($ours)" | sort -u)
-	if [ "$rc" = 0 ] && [ -z "$warn" ]; then ok rustdoc; else bad rustdoc "exit $rc; $(echo $warn | head -c 300)"; fi
-fi
+	warn=$(grep -E -A3 '^(warning|error)' "$out/$name.log" | grep -E -- "--> .*($ours)" | sort -u)
+	if [ "$rc" = 0 ] && [ -z "$warn" ]; then
+		ok "$name"
+	else
+		bad "$name" "exit $rc; $(echo $warn | head -c 300)"
+	fi
+}
+rust_check clippy CLIPPY=1 CLIPPY_DRIVER=/usr/bin/clippy-driver rust/ rust/inode_addons/
+rust_check rustdoc rustdoc
 
 # Sphinx: our page, and the kernel-doc comments it pulls from the source.
 if ! skip htmldocs-bpf; then
