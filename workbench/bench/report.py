@@ -6,7 +6,8 @@ Usage: report.py BENCH_DIR KERNEL...
 
 Reads sizes.json and, per kernel, slabinfo.txt, lookup.json, create.json,
 hotpath.json, scale.json and guest-*.env, as written by bench.sh and the
-guest runner; draws PNGs with gnuplot.
+guest runner; draws PNGs with gnuplot.  Also writes summary.json: the
+report's headline figures as one flat object of numbers (see SUMMARY_KEYS).
 """
 
 import json
@@ -35,6 +36,24 @@ CACHES = {
 }
 PAGE = 4096
 SLUB_MAX_ORDER = 3  # PAGE_ALLOC_COSTLY_ORDER
+
+# summary.json: kernel -> the name its figures carry there.
+SUMMARY_NAMES = {"pristine": "pristine", "patched": "container", "onepointer": "onepointer"}
+# The figures summary.json holds when every kernel ran; one that the raw
+# results lack is left out, and named on stderr.  Instructions, bytes or
+# ratios, as in the report.
+SUMMARY_KEYS = (
+    ["inode_size_debian_pristine", "inode_size_debian_patched"]
+    + [f"slab_bytes_debian_8cpu_{c}_{v}" for c in CACHES for v in ("pristine", "patched")]
+    + ["lookup_helper_lsm_pristine", "lookup_helper_container", "lookup_helper_onepointer",
+       "lookup_kfunc_container", "lookup_kfunc_onepointer", "lookup_hash_100k_pristine",
+       "lookup_hash_100k_container", "lookup_hash_100k_onepointer", "lookup_task_container"]
+    + [f"{op}_ratio{s}" for op in ("open_close", "stat", "write", "flock_fresh")
+       for s in ("", "_onepointer")]
+    + [f"mem{ph}_{k}" for ph in ("0", "1", "100") for k in SUMMARY_NAMES.values()]
+    + ["lsm_inode_cache_objsize_pristine"]
+    + ["create_fresh_pristine", "create_fresh_container", "create_fresh_onepointer",
+       "create_locked_container", "create_task_container"])
 
 
 def align(x, a):
@@ -164,9 +183,15 @@ class Report:
                 "env_scale": env(os.path.join(kd, "guest-scale.env")),
             }
         self.summary = []
+        self.figures = {}
 
     def verdict(self, win, text):
         self.summary.append((win, text))
+
+    def figure(self, key, value):
+        """Keeps a figure for summary.json; None (no data) keeps nothing."""
+        if value is not None:
+            self.figures[key] = value
 
     def w(self, s=""):
         self.lines.append(s)
@@ -201,6 +226,8 @@ class Report:
         self.w()
         if "debian-pristine" in s and "debian-y" in s:
             a, b = s["debian-pristine"]["inode"], s["debian-y"]["inode"]
+            self.figure("inode_size_debian_pristine", a)
+            self.figure("inode_size_debian_patched", b)
             self.verdict(b < a,
                 f"`struct inode` {a} → {b} bytes ({b - a:+d}) on Debian's distro "
                 f"config, in every inode of every filesystem; Song Liu's pointer "
@@ -211,6 +238,8 @@ class Report:
                     x = slab_layout(s["debian-pristine"][st], outside, hw, 8)
                     y = slab_layout(s["debian-y"][st], outside, hw, 8)
                     bx, by = (PAGE << x[1]) / x[2], (PAGE << y[1]) / y[2]
+                    self.figure(f"slab_bytes_debian_8cpu_{cache}_pristine", bx)
+                    self.figure(f"slab_bytes_debian_8cpu_{cache}_patched", by)
                     (gains if by < bx else same).append(
                         f"{cache} {fmt_pct(pct(by, bx))}" if by < bx else cache)
             if gains:
@@ -346,6 +375,14 @@ class Report:
         h = get("patched", "hash_100k")
         t = get("patched", "task_storage")
         kf = get("patched", "inode_kfunc_tp_btf")
+        self.figure("lookup_helper_lsm_pristine", l)
+        self.figure("lookup_helper_container", c)
+        self.figure("lookup_helper_onepointer", o)
+        self.figure("lookup_kfunc_container", kf)
+        self.figure("lookup_kfunc_onepointer", get("onepointer", "inode_kfunc_tp_btf"))
+        self.figure("lookup_task_container", t)
+        for k in ks:
+            self.figure(f"lookup_hash_100k_{SUMMARY_NAMES[k]}", get(k, "hash_100k"))
         if c is not None and l is not None:
             self.verdict(c <= l, f"lookup through the helper: {c:.0f} instructions per call "
                          f"against {l:.0f} for today's BPF LSM path through `i_security` "
@@ -400,6 +437,8 @@ class Report:
                 row.append(f"{x['min']:.0f}" + ("" if k == "pristine" else f" ({ratio:.3f})"))
                 if k != "pristine":
                     plot[r["what"]][NAMES[k]] = round(ratio, 4)
+                    self.figure(f"{i}_ratio" + ("" if k == "patched" else f"_{SUMMARY_NAMES[k]}"),
+                                ratio)
                 if k == "patched":
                     worst.append((ratio, r["what"]))
             self.w(f"| {r['what']} | " + " | ".join(row) + " |")
@@ -445,6 +484,7 @@ class Report:
                 sc = self.d[k]["scale"]
                 b = (sc["slab_kb"][ph] - sc["slab_kb"]["before"]) * 1024 / sc["files"]
                 per[(k, ph)] = b
+                self.figure(f"mem{ph}_{SUMMARY_NAMES[k]}", b)
                 cell = f"{b:.0f}"
                 if k != "pristine" and ("pristine", ph) in per:
                     cell += f" ({fmt_pct(pct(b, per[('pristine', ph)]))})"
@@ -478,11 +518,13 @@ class Report:
                     items.append(f"{name} {d0:.0f} / {d1:+.0f}")
             self.w(f"- {NAMES[k]}: " + ", ".join(items))
         self.w()
+        lsm = self.d["pristine"]["scale"]["caches_0"].get("lsm_inode_cache") \
+            if "pristine" in ks else None
+        self.figure("lsm_inode_cache_objsize_pristine", lsm[1] if lsm else None)
         if ("pristine", "0") in per and ("patched", "0") in per:
             p0, y0 = per[("pristine", "0")], per[("patched", "0")]
             p1, y1 = per[("pristine", "1")], per[("patched", "1")]
             p100, y100 = per[("pristine", "100")], per[("patched", "100")]
-            lsm = self.d["pristine"]["scale"]["caches_0"].get("lsm_inode_cache")
             why = (f" (no BPF LSM blob: lsm_inode_cache {lsm[1]} B per inode on pristine)"
                    if lsm else "")
             self.verdict(y0 < p0, f"slab memory of {n} cached tmpfs files: {p0:.0f} → "
@@ -535,18 +577,26 @@ class Report:
              "instructions per creation", list(plot), [NAMES[k] for k in ks], plot)
         self.w("![create](create.png)")
         self.w()
-        c = self.results("patched", "create")
-        pl = self.results("pristine", "create").get("inode_lsm")
-        if "inode_fentry" in c and "task" in c and "refused" not in c["inode_fentry"]:
-            a, t = c["inode_fentry"]["median"], c["task"]["median"]
+
+        def median(k, i):
+            r = self.results(k, "create").get(i)
+            return r["median"] if r and "refused" not in r else None
+        a, t = median("patched", "inode_fentry"), median("patched", "task")
+        pl, lk = median("pristine", "inode_lsm"), median("patched", "inode_fentry_locked")
+        self.figure("create_fresh_pristine", pl)
+        self.figure("create_fresh_container", a)
+        self.figure("create_fresh_onepointer", median("onepointer", "inode_fentry"))
+        self.figure("create_locked_container", lk)
+        self.figure("create_task_container", t)
+        if a is not None and t is not None:
             txt = f"creating storage on a fresh inode: {a:.0f} instructions (median)"
-            if pl and "refused" not in pl:
-                txt += f" against {pl['median']:.0f} on pristine ({fmt_pct(pct(a, pl['median']))})"
+            if pl is not None:
+                txt += f" against {pl:.0f} on pristine ({fmt_pct(pct(a, pl))})"
             txt += f"; task storage {t:.0f}"
-            if "inode_fentry_locked" in c:
-                txt += (f"; {c['inode_fentry_locked']['median']:.0f} when the inode already "
+            if lk is not None:
+                txt += (f"; {lk:.0f} when the inode already "
                         "has a container (the allocation is the difference)")
-            self.verdict(pl is not None and "refused" not in pl and a <= pl["median"], txt + ".")
+            self.verdict(pl is not None and a <= pl, txt + ".")
 
     def write(self):
         self.part_sizes()
@@ -605,6 +655,19 @@ class Report:
         self.lines += body
         with open(os.path.join(self.dir, "report.md"), "w") as f:
             f.write("\n".join(self.lines) + "\n")
+        with open(os.path.join(self.dir, "summary.json"), "w") as f:
+            json.dump(summary(self.figures), f, indent=1, sort_keys=True)
+            f.write("\n")
+
+
+def summary(figures):
+    """summary.json's object: every figure the report kept (a number each),
+    by key; names on stderr those of SUMMARY_KEYS it has no data for."""
+    missing = [k for k in SUMMARY_KEYS if k not in figures]
+    if missing:
+        print("report.py: summary.json omits (no data): " + ", ".join(missing),
+              file=sys.stderr)
+    return {k: figures[k] for k in sorted(figures)}
 
 
 def main():
@@ -612,6 +675,7 @@ def main():
         sys.exit("usage: report.py BENCH_DIR KERNEL...")
     Report(sys.argv[1], sys.argv[2:]).write()
     print(os.path.join(sys.argv[1], "report.md"))
+    print(os.path.join(sys.argv[1], "summary.json"))
 
 
 if __name__ == "__main__":
