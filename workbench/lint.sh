@@ -12,7 +12,7 @@
 #                          warning in the files we change that 7.3.4 lacks
 #   rustfmt                make rustfmtcheck
 #   clippy, rustdoc        make CLIPPY=1 and make rustdoc: no warning in our
-#                          Rust (rust/kernel/{slab,fs/inode,alloc/nolock}.rs,
+#                          Rust (rust/kernel/{slab,fs/inode}.rs,
 #                          rust/inode_addons/)
 #   htmldocs-bpf           make SPHINXDIRS=bpf htmldocs: no warning from our
 #                          page or the kernel-doc it pulls in
@@ -26,7 +26,7 @@ fails=0
 ok() { echo "ok $1"; }
 bad() { echo "not ok $1 - $2"; fails=$((fails + 1)); }
 skip() { [[ " ${LINT_SKIP:-} " == *" $1 "* ]] && echo "skip $1 - LINT_SKIP" ; }
-ours='rust/kernel/slab\.rs|rust/kernel/fs/inode\.rs|rust/kernel/alloc/nolock\.rs|rust/inode_addons/'
+ours='rust/kernel/slab\.rs|rust/kernel/fs/inode\.rs|rust/inode_addons/'
 
 # The series, its git am check and checkpatch.
 if bash "$TOP/workbench/series.sh" >"$out/series.log" 2>&1; then

@@ -116,7 +116,7 @@ void bpf_inode_storage_destroy(struct inode_addons *addons);
 #endif
 
 #ifdef CONFIG_DEBUG_KMEMLEAK
-/* kmemleak for the containers made by kmalloc_nolock(), in debug.c. */
+/* kmemleak for the containers made by kmem_cache_alloc_nolock(), in debug.c. */
 void inode_addons_kmemleak_mark(struct inode_addons *addons);
 void inode_addons_kmemleak_track(struct inode_addons *addons);
 void inode_addons_kmemleak_wait(struct inode_addons *addons);
@@ -158,10 +158,10 @@ static inline struct inode_addons *inode_addons(const struct inode *inode)
  *   from the container cache with @gfp as it is, modifiers included, so
  *   GFP_NOFS does not recurse into the filesystem; may sleep if @gfp allows
  *   blocking;
- * - it does not, e.g. 0: inode_addons_get_nolock(), through
- *   kmalloc_nolock(), which takes no lock that can deadlock and works in
- *   any context, NMI included.  What BPF programs use: they may run with
- *   any lock held, the slab's included.
+ * - it does not, e.g. 0: inode_addons_get_nolock(), from the same cache
+ *   through kmem_cache_alloc_nolock(), which takes no lock that can
+ *   deadlock and works in any context, NMI included.  What BPF programs
+ *   use: they may run with any lock held, the slab's included.
  *
  * The container stays allocated until an RCU grace period after
  * __destroy_inode(): callers that may race with teardown must use it inside

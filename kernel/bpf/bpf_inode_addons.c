@@ -4,100 +4,25 @@
  * BPF inode storage for programs holding trusted or RCU inode pointers, and
  * which add-ons an inode carries.
  *
- * The storage kfuncs are thin wrappers around the helpers' implementation
- * in kernel/bpf/bpf_inode_storage.c, with the same context rules (NMI: find
- * only; see __bpf_inode_storage_get()).  What they add over the helpers:
- * the verifier requires a trusted or RCU inode (KF_RCU), where the helpers
- * also take the untrusted-but-not-marked pointers of fentry arguments; and
- * bpf_inode_storage_lookup() returns sized memory, so it needs no
- * map-value-typed argument and works with any map of the right type.
+ * The storage kfuncs live next to the helpers, in
+ * kernel/bpf/bpf_inode_storage.c, with the same context rules (NMI: find
+ * only; see inode_storage_get()); their set is registered here.  What they
+ * add over the helpers: the verifier requires a trusted or RCU inode
+ * (KF_RCU), where the helpers also take the untrusted-but-not-marked
+ * pointers of fentry arguments; bpf_inode_storage_lookup() returns sized
+ * memory, so it needs no map-value-typed argument; and the verifier checks
+ * the map and the flags once, at load time (check_inode_storage_kfunc()).
  */
 #include <linux/bpf.h>
 #include <linux/bpf_inode_storage.h>
-#include <linux/bpf_local_storage.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
-#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/inode_addons.h>
 #include <linux/rcupdate.h>
 
-/*
- * Whether @map's value may be handed out as @size bytes of plain memory.
- * The program gets a PTR_TO_MEM, not a PTR_TO_MAP_VALUE: the verifier does
- * not know where a bpf_spin_lock, a kptr, a timer or any other special field
- * is, and would let the program overwrite it.  Maps with such fields need
- * the bpf_inode_storage_get() helper.
- */
-static bool inode_storage_map_ok(const struct bpf_map *map, u32 size)
-{
-	if (map->map_type != BPF_MAP_TYPE_INODE_STORAGE)
-		return false;
-	if (!IS_ERR_OR_NULL(map->record))
-		return false;
-	return size <= map->value_size;
-}
-
 __bpf_kfunc_start_defs();
-
-/**
- * bpf_inode_storage_lookup() - find or create the inode storage of a map
- * @map__map: a BPF_MAP_TYPE_INODE_STORAGE map without special fields
- * @inode: a trusted or RCU-protected inode
- * @flags: 0, or BPF_LOCAL_STORAGE_GET_F_CREATE to create zero-filled storage
- *	   if @inode has none for @map
- * @rdwr_buf_size: size of the returned memory; a constant known to the
- *		   verifier, at most the map's value size
- *
- * Like the bpf_inode_storage_get() helper, without an initial value.  The
- * verifier bounds accesses through the result by @rdwr_buf_size; the value
- * size of @map is only known at run time, hence the checks here.
- *
- * Not available to sleepable programs: nothing would keep the value alive
- * across a sleep once its inode is destroyed.
- *
- * Context: any; in NMI context storage is found but never created.
- *
- * Return: a pointer to @rdwr_buf_size bytes of the value, or NULL if @map is
- * not an inode storage map, has special fields or a value smaller than
- * @rdwr_buf_size, @flags is invalid, there is no storage and it was not
- * asked for or could not be created (out of memory, NMI, inode being
- * evicted).
- */
-__bpf_kfunc u8 *bpf_inode_storage_lookup(void *map__map, struct inode *inode,
-					 u64 flags, const u32 rdwr_buf_size)
-{
-	struct bpf_map *map = map__map;
-
-	if (!inode_storage_map_ok(map, rdwr_buf_size))
-		return NULL;
-	return __bpf_inode_storage_get(map, inode, NULL, flags);
-}
-
-/**
- * bpf_inode_storage_remove() - delete the inode storage of a map
- * @map__map: a BPF_MAP_TYPE_INODE_STORAGE map
- * @inode: a trusted or RCU-protected inode
- *
- * Like the bpf_inode_storage_delete() helper.  The memory is freed after the
- * programs that may still use it are done (RCU Tasks Trace grace period).
- *
- * Context: any but NMI.
- *
- * Return: 0 on success; -EINVAL if @map is not an inode storage map or
- * @inode is NULL; -ENOENT if @inode has no storage for @map; -EOPNOTSUPP in
- * NMI context; -EDEADLK or -ETIMEDOUT if a storage lock could not be taken
- * (the program interrupted its holder).
- */
-__bpf_kfunc int bpf_inode_storage_remove(void *map__map, struct inode *inode)
-{
-	struct bpf_map *map = map__map;
-
-	if (map->map_type != BPF_MAP_TYPE_INODE_STORAGE)
-		return -EINVAL;
-	return __bpf_inode_storage_delete(map, inode);
-}
 
 /**
  * bpf_inode_addons() - which add-ons an inode carries

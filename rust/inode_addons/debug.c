@@ -5,7 +5,7 @@
  *    /sys/kernel/debug/fail_inode_addons/ (see
  *    Documentation/fault-injection/fault-injection.rst);
  *  - /sys/kernel/debug/inode_addons/stats: the container counters;
- *  - kmemleak tracking of the containers that kmalloc_nolock() made.
+ *  - kmemleak tracking of the containers that kmem_cache_alloc_nolock() made.
  */
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
@@ -65,9 +65,9 @@ bool inode_addons_should_fail(bool quiet)
 
 #ifdef CONFIG_DEBUG_KMEMLEAK
 /*
- * kmalloc_nolock() does not register its objects with kmemleak: kmemleak
- * takes locks, and kmalloc_nolock() may run in NMI context or inside the
- * allocator.  A container made by a BPF program would then be invisible to
+ * kmem_cache_alloc_nolock() does not register its objects with kmemleak:
+ * kmemleak takes locks, and kmem_cache_alloc_nolock() may run in NMI
+ * context or inside the allocator.  A container made by a BPF program would then be invisible to
  * the leak check, both as a leak and as a holder of references to the lock
  * context, fsnotify connector and BPF storage it points to.  So each one
  * that is published is queued here and registered from an irq_work, in hard

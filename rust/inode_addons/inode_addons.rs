@@ -21,10 +21,11 @@
 //! step 1 on the same memory, while RCU readers may still be looking: every write of the slot is
 //! atomic.
 //!
-//! Containers come from this crate's cache, or from `kmalloc_nolock()` for callers that may run
-//! in any context (BPF programs, see [`inode_addons_get_nolock`]). A published container is
-//! freed with `kfree()`, which takes objects of either source; only a container that lost the
-//! publishing race goes back to its own allocator (see [`Source`]).
+//! Containers come from this crate's cache, through `kmem_cache_alloc()` for callers that may
+//! spin, or `kmem_cache_alloc_nolock()` for those that may run in any context (BPF programs, see
+//! [`inode_addons_get_nolock`]). A published container is freed with `kmem_cache_free()`, from
+//! an RCU callback; a container that lost the publishing race goes back at once, the way its
+//! allocator allows in its caller's context (see [`Source`]).
 //!
 //! This crate owns `struct inode_addons` and its C half (`debug.c`), so it touches those through
 //! `bindings` directly; everything generic goes through the `kernel` crate's abstractions.
@@ -36,12 +37,12 @@ use core::ptr::{
 use kernel::{
     alloc::{
         flags::{__GFP_ACCOUNT, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL},
-        nolock, Flags,
+        Flags,
     },
     bindings,
     fs::Inode,
     prelude::*,
-    slab::{self, KmemCache, SlabFlag},
+    slab::{KmemCache, SlabFlag},
     sync::{
         atomic::{Acquire, Atomic, Full, Relaxed},
         rcu, SetOnce,
@@ -214,19 +215,19 @@ impl From<GetError> for Error {
     }
 }
 
-/// Where a new container is allocated from.
+/// How a new container is allocated from [`CACHE`].
 ///
-/// Published containers are freed by [`free_rcu`] with `kfree()`, whatever their source; this
-/// type only tells how to give back a container that was never published.
+/// Published containers are freed by [`free_rcu`] with `kmem_cache_free()`, whatever the way
+/// they were allocated; this type only tells how to give back a container that was never
+/// published, in the caller's context.
 #[derive(Clone, Copy)]
 enum Source {
     /// [`CACHE`], with the caller's GFP flags, modifiers included (`GFP_NOFS`, `GFP_NOIO`,
     /// `__GFP_ACCOUNT`...); `__GFP_ZERO` is added.
     Cache(Flags),
-    /// `kmalloc_nolock()`: callable from any context, NMI included, and never spins on a lock
-    /// (only trylocks), so it cannot deadlock with the context it interrupted; it fails rather
-    /// than waits for memory. `kmem_cache` has no such variant, so the object comes from a
-    /// `kmalloc` bucket instead of [`CACHE`].
+    /// [`CACHE`] through `kmem_cache_alloc_nolock()`: callable from any context, NMI included,
+    /// and never spins on a lock (only trylocks), so it cannot deadlock with the context it
+    /// interrupted; it fails rather than waits for memory.
     NoLock,
 }
 
@@ -235,7 +236,7 @@ impl Source {
     fn quiet(self) -> bool {
         match self {
             Source::Cache(flags) => flags.contains(__GFP_NOWARN),
-            // `kmalloc_nolock()` never warns (it adds `__GFP_NOWARN` itself).
+            // `kmem_cache_alloc_nolock()` never warns (it adds `__GFP_NOWARN` itself).
             Source::NoLock => true,
         }
     }
@@ -244,8 +245,9 @@ impl Source {
     fn alloc(self, cache: &KmemCache<Addons>) -> Option<NonNull<Addons>> {
         match self {
             Source::Cache(flags) => cache.alloc(flags | __GFP_ZERO).ok(),
-            // `__GFP_ACCOUNT` charges the active memory cgroup, as `SLAB_ACCOUNT` does for `CACHE`.
-            Source::NoLock => nolock::alloc(__GFP_ZERO | __GFP_ACCOUNT).ok(),
+            // Charged to the active memory cgroup, which BPF sets to the map's, as it does for
+            // the storage that needs the container.
+            Source::NoLock => cache.alloc_nolock(__GFP_ZERO | __GFP_ACCOUNT).ok(),
         }
     }
 
@@ -260,10 +262,10 @@ impl Source {
             // SAFETY: `p` came from `cache` and nobody else can see it, per the safety
             // requirements.
             Source::Cache(_) => unsafe { cache.free(p) },
-            // SAFETY: `p` came from `nolock::alloc()` and nobody else can see it, per the safety
-            // requirements. Unlike `kfree()`, `nolock::free()` is safe in the context the
+            // SAFETY: `p` came from `cache.alloc_nolock()` and nobody else can see it, per the
+            // safety requirements. Unlike `free()`, `free_nolock()` is safe in the context the
             // allocation was made in, whatever it is.
-            Source::NoLock => unsafe { nolock::free(p) },
+            Source::NoLock => unsafe { cache.free_nolock(p) },
         }
     }
 }
@@ -300,8 +302,8 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
         GetError::NoMemory
     })?;
     STATS.allocated.add(1, Relaxed);
-    // `kmalloc_nolock()` objects are invisible to kmemleak until registered, which is done
-    // after publication. Whoever retires the container waits for that, and may find it as
+    // `kmem_cache_alloc_nolock()` objects are invisible to kmemleak until registered, which is
+    // done after publication. Whoever retires the container waits for that, and may find it as
     // soon as it is published: mark it first.
     #[cfg(CONFIG_DEBUG_KMEMLEAK)]
     {
@@ -378,8 +380,8 @@ pub unsafe extern "C" fn inode_addons_get(inode: *mut bindings::inode) -> *mut A
 ///
 /// Like [`inode_addons_get`], for callers that may run in NMI context or with any lock
 /// held, the slab allocator's included: BPF programs. The allocation goes through
-/// `kmalloc_nolock()`, which only ever trylocks; it fails with `-ENOMEM` rather than deadlock
-/// or wait. Publication is the same lock-free `cmpxchg` as for the other variants, so a
+/// `kmem_cache_alloc_nolock()`, which only ever trylocks; it fails with `-ENOMEM` rather than
+/// deadlock or wait. Publication is the same lock-free `cmpxchg` as for the other variants, so a
 /// nested caller (an interrupt or NMI that arrives in the middle) either sees the container or
 /// races for it like any other task. Returns `ERR_PTR(-ESTALE)` once teardown of
 /// the inode has begun, as the other variants do.
@@ -467,19 +469,21 @@ unsafe extern "C" fn free_rcu(head: *mut rcu::Head) {
     // grace period after the container was retired, no program can look up, add or delete an
     // element any more, so the storage code's destroy runs alone, as it assumes. The container
     // must outlive the storage (it is the storage's owner, whose slot the map teardown may still
-    // clear), so this comes before the `kfree()` below.
+    // clear), so this comes before the free below.
     #[cfg(CONFIG_BPF_INODE_STORAGE)]
     {
         // SAFETY: FFI call; the container is valid until freed below, and softirq context is
         // fine for `bpf_inode_storage_destroy()`.
         unsafe { bindings::bpf_inode_storage_destroy(addons) };
     }
-    // SAFETY: `addons` is not null: `container_of!` of a valid `head`. The container is
-    // unreachable, per the safety requirements. It came from `CACHE` or from `nolock::alloc()`;
-    // `kfree()` frees both (it finds the cache from the slab), where `KmemCache::free()` would
-    // reject the latter.
-    unsafe { slab::kfree(NonNull::new_unchecked(addons)) };
-    STATS.freed.add(1, Relaxed);
+    // Containers exist only once `CACHE` does (`get()`), and it is never unset.
+    if let Some(cache) = CACHE.as_ref() {
+        // SAFETY: `addons` is not null: `container_of!` of a valid `head`. The container came
+        // from `CACHE` and is unreachable, per the safety requirements; RCU callbacks run in
+        // softirq context or in a kthread, where `kmem_cache_free()` may be called.
+        unsafe { cache.free(NonNull::new_unchecked(addons)) };
+        STATS.freed.add(1, Relaxed);
+    }
 }
 
 /// Retires the add-on container of an inode whose teardown has begun.
@@ -556,7 +560,11 @@ pub unsafe extern "C" fn inode_addons_present(inode: *const bindings::inode) -> 
 /// Creates the containers' cache; called once from `inode_init()`, before any inode exists.
 #[export]
 pub extern "C" fn inode_addons_cache_init() {
-    let flags = SlabFlag::Account | SlabFlag::NoMerge | SlabFlag::Panic;
+    // Not `SlabFlag::Account`: a container is charged to a memory cgroup when BPF makes it
+    // (`Source::NoLock`), like the storage that needs it; one made for a lock context or an
+    // fsnotify connector is not, like those (`file_lock_ctx` and `fsnotify_mark_connector` are
+    // not accounted either), which spares the first lock on a file a charge.
+    let flags = SlabFlag::NoMerge | SlabFlag::Panic;
     match KmemCache::new(c"inode_addons", flags) {
         Ok(cache) => {
             if !CACHE.populate(cache) {
@@ -609,14 +617,14 @@ mod tests {
         let Some(cache) = CACHE.as_ref() else {
             return;
         };
-        // `kmalloc_nolock()` may fail even with memory to spare (a trylock lost); nothing to
-        // check then.
+        // `kmem_cache_alloc_nolock()` may fail even with memory to spare (a trylock lost);
+        // nothing to check then.
         if let Some(p) = Source::NoLock.alloc(cache) {
             // SAFETY: `p` was just allocated with `__GFP_ZERO`, is not shared, and is freed
             // after the last use of the reference.
             assert_eq!(unsafe { Container::from_raw(p.as_ptr()) }.members(), 0);
-            // SAFETY: `p` came from `Source::NoLock.alloc()`, was never published and is not used
-            // afterwards.
+            // SAFETY: `p` came from `Source::NoLock.alloc(cache)`, was never published and is not
+            // used afterwards.
             unsafe { Source::NoLock.free(cache, p) };
         }
     }

@@ -111,14 +111,15 @@ static void addons_atomic_context_test(struct kunit *test)
 
 /*
  * The variant for BPF programs creates a container with interrupts disabled
- * (it would in NMI context too), and the container is freed like the others:
- * the RCU callback uses kfree(), which takes kmalloc_nolock() objects.
+ * (it would in NMI context too), from the container cache like the others
+ * (kmem_cache_alloc_nolock(); its objects are the size of the cache's, not
+ * of a kmalloc bucket), and the container is freed like the others.
  */
 static void addons_nolock_test(struct kunit *test)
 {
 	struct inode_addons_stats before = stats(), after;
-	struct inode *inode = fresh_inode(test);
-	struct inode_addons *a;
+	struct inode *inode = fresh_inode(test), *other;
+	struct inode_addons *a, *b;
 	unsigned long flags;
 	u32 bits;
 
@@ -127,11 +128,11 @@ static void addons_nolock_test(struct kunit *test)
 	rcu_read_unlock();
 
 	local_irq_save(flags);
-	a = inode_addons_get_gfp(inode, 0);	/* no gfp: kmalloc_nolock() */
+	a = inode_addons_get_gfp(inode, 0);	/* no gfp: the nolock variant */
 	local_irq_restore(flags);
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	if (IS_ERR(a)) {
-		/* kmalloc_nolock() fails on a lost trylock, not just on OOM. */
+		/* The nolock allocator fails on a lost trylock, not just on OOM. */
 		KUNIT_EXPECT_EQ(test, PTR_ERR(a), -ENOMEM);
 		iput(inode);
 		return;
@@ -144,6 +145,12 @@ static void addons_nolock_test(struct kunit *test)
 	bits = inode_addons_present(inode);
 	rcu_read_unlock();
 	KUNIT_EXPECT_EQ(test, bits, (u32)INODE_ADDONS_CONTAINER);
+
+	other = fresh_inode(test);
+	b = inode_addons_get(other);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_EQ(test, ksize(a), ksize(b));
+	iput(other);
 
 	iput(inode);	/* evicts: new_inode() inodes are unhashed */
 	rcu_barrier();

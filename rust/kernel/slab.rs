@@ -5,7 +5,10 @@
 //! C header: [`include/linux/slab.h`](srctree/include/linux/slab.h)
 
 use crate::{
-    alloc::{AllocError, Flags},
+    alloc::{
+        flags::{__GFP_ACCOUNT, __GFP_ZERO},
+        AllocError, Flags,
+    },
     bindings,
     error::{code::ENOMEM, Result},
     impl_flags,
@@ -121,8 +124,10 @@ impl<T> KmemCache<T> {
     ///
     /// # Safety
     ///
-    /// `ptr` must have been returned by [`KmemCache::alloc`] on this cache, must not have been
-    /// freed since, and nothing may access the object afterwards.
+    /// `ptr` must have been returned by [`KmemCache::alloc`] or [`KmemCache::alloc_nolock`] on
+    /// this cache, must not have been freed since, and nothing may access the object afterwards.
+    /// The caller must not run in NMI context nor hold a raw spinlock (`kmem_cache_free()` may
+    /// take the slab's locks).
     #[inline]
     pub unsafe fn free(&self, ptr: NonNull<T>) {
         // SAFETY: By the type invariants `self.cache` is valid; by the safety requirements `ptr`
@@ -130,30 +135,75 @@ impl<T> KmemCache<T> {
         unsafe { bindings::kmem_cache_free(self.cache.as_ptr(), ptr.as_ptr().cast()) };
     }
 
+    /// Allocates one object from any context, zeroed if `flags` contains
+    /// [`__GFP_ZERO`](crate::alloc::flags).
+    ///
+    /// For code that may run in NMI context or with any lock held, the slab allocator's included:
+    /// typically code called on behalf of BPF programs. `kmem_cache_alloc_nolock()` never spins on
+    /// a lock (it only trylocks), so it cannot deadlock with the context it interrupted; it fails
+    /// rather than waits for memory, and never warns.
+    ///
+    /// `flags` may only contain `__GFP_ZERO` and `__GFP_ACCOUNT` (charge the object to the
+    /// current memory cgroup, as [`SlabFlag::Account`] does for every object of the cache); other
+    /// flags are a bug, which warns and fails.
+    ///
+    /// Returns [`AllocError`] when the allocation fails: out of memory, a lock it needed was held
+    /// by the context this one interrupted, or an architecture without a double-word `cmpxchg`.
+    /// The object may be freed with [`KmemCache::free_nolock`] from any context, or with
+    /// [`KmemCache::free`] where that may be called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::alloc::flags::__GFP_ZERO;
+    /// use kernel::slab::{KmemCache, SlabFlags};
+    ///
+    /// let cache = KmemCache::<[u64; 4]>::new(c"rust_doctest_nolock", SlabFlags::empty())?;
+    /// // May fail even with memory to spare: a trylock lost.
+    /// if let Ok(p) = cache.alloc_nolock(__GFP_ZERO) {
+    ///     // SAFETY: `p` was zeroed, and all-zero is a valid `[u64; 4]`.
+    ///     assert_eq!(unsafe { p.as_ref() }, &[0; 4]);
+    ///     // SAFETY: `p` came from `cache` and is not used afterwards.
+    ///     unsafe { cache.free_nolock(p) };
+    /// }
+    /// # Ok::<(), Error>(())
+    /// ```
+    #[inline]
+    pub fn alloc_nolock(&self, flags: Flags) -> Result<NonNull<T>, AllocError> {
+        if crate::warn_on!(!(__GFP_ZERO | __GFP_ACCOUNT).contains(flags)) {
+            return Err(AllocError);
+        }
+        // SAFETY: By the type invariants `self.cache` is a valid cache, and `new()` creates
+        // caches without a constructor; the call is valid in any context with these flags.
+        let ptr = unsafe {
+            bindings::kmem_cache_alloc_nolock_noprof(
+                self.cache.as_ptr(),
+                flags.as_raw(),
+                bindings::NUMA_NO_NODE,
+            )
+        };
+        NonNull::new(ptr.cast()).ok_or(AllocError)
+    }
+
+    /// Returns an object to the cache, from any context.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must have been returned by [`KmemCache::alloc_nolock`] on this cache, must not have
+    /// been freed since, and nothing may access the object afterwards.
+    #[inline]
+    pub unsafe fn free_nolock(&self, ptr: NonNull<T>) {
+        // SAFETY: By the safety requirements `ptr` is a live object of this cache that
+        // `kmem_cache_alloc_nolock()` returned and that is not used afterwards; `kfree_nolock()`
+        // may be called from any context.
+        unsafe { bindings::kfree_nolock(ptr.as_ptr().cast()) };
+    }
+
     /// Returns a pointer to the underlying `struct kmem_cache`.
     #[inline]
     pub fn as_ptr(&self) -> *mut bindings::kmem_cache {
         self.cache.as_ptr()
     }
-}
-
-/// Frees an object of any slab cache or of `kmalloc()`, `kmalloc_nolock()` included.
-///
-/// For objects whose allocator is not known where they are freed, e.g. by an RCU callback that
-/// frees objects from a [`KmemCache`] and from [`nolock::alloc`](crate::alloc::nolock::alloc)
-/// alike.
-///
-/// # Safety
-///
-/// - `ptr` must point to a live object allocated by a slab cache that still exists, or by
-///   `kmalloc()` or `kmalloc_nolock()` (not `vmalloc()` or `kvmalloc()`);
-/// - nothing may access the object afterwards;
-/// - the caller must not run in NMI context nor hold a raw spinlock (`kfree()` may take the
-///   slab's locks).
-#[inline]
-pub unsafe fn kfree<T>(ptr: NonNull<T>) {
-    // SAFETY: By the safety requirements `ptr` is a live slab object that is not used afterwards.
-    unsafe { bindings::kfree(ptr.as_ptr().cast()) };
 }
 
 impl<T> Drop for KmemCache<T> {
@@ -186,6 +236,25 @@ mod tests {
         assert_eq!(obj.a, 0);
         assert!(obj.b.iter().all(|&x| x == 0));
         // SAFETY: `p` came from this cache and `obj` is not used after this point.
+        unsafe { cache.free(p) };
+        Ok(())
+    }
+
+    #[test]
+    fn test_alloc_nolock_zeroed_and_free() -> Result {
+        let cache = KmemCache::<Obj>::new(c"rust_slab_kunit_nolock", SlabFlags::empty())?;
+        // Fails only on a lost trylock or without memory, neither of which a KUnit thread in
+        // process context with nothing else allocating from this new cache runs into.
+        let p = cache.alloc_nolock(__GFP_ZERO | __GFP_ACCOUNT)?;
+        assert_eq!(p.as_ptr() as usize % align_of::<Obj>(), 0);
+        // SAFETY: `p` was zeroed, and an all-zero `Obj` is valid.
+        let obj = unsafe { p.as_ref() };
+        assert!(obj.a == 0 && obj.b.iter().all(|&x| x == 0));
+        // SAFETY: `p` came from this cache's `alloc_nolock()`, and `obj` is not used afterwards.
+        unsafe { cache.free_nolock(p) };
+        // Objects from either allocator go back with `free()` too.
+        let p = cache.alloc_nolock(__GFP_ZERO)?;
+        // SAFETY: `p` came from this cache and is not used afterwards; process context.
         unsafe { cache.free(p) };
         Ok(())
     }

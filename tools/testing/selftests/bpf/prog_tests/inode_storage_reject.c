@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the verifier refuses around BPF inode-local storage from tracing
- * programs and the inode storage kfuncs, and two controls it must accept:
+ * programs and the inode storage kfuncs, and controls it must accept:
  * see progs/inode_storage_reject.c, one subtest per program.
  *
  * Only for kernels with CONFIG_INODE_ADDONS: without it the kfuncs do not

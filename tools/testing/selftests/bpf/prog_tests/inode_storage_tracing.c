@@ -19,11 +19,6 @@
  * - helper_null_inode: at fentry/security_inode_create the new dentry is
  *   negative; get with F_CREATE on its NULL inode gives NULL, delete
  *   -EINVAL.
- * - kfunc_runtime_map_checks (from tp_btf, which needs no BPF LSM):
- *   lookup/remove on an array map give NULL and -EINVAL; a lookup of more
- *   bytes than an inode storage map's value gives NULL, of its size a value
- *   that remove deletes; a lookup on a map whose value has a bpf_spin_lock
- *   gives NULL.
  * - cross_fentry_writes: fentry (helper) writes a value that fexit
  *   (helper), LSM (kfunc) in the same open, tp_btf (kfunc) at flock and
  *   user space read.  cross_userspace_writes: what user space creates and
@@ -429,51 +424,6 @@ static void test_null_inode(void)
 	unlink(path);
 out_rmdir:
 	rmdir(dir);
-out:
-	teardown(&fx);
-}
-
-/* The kfuncs take any map and check it at run time. */
-static void test_runtime_map_checks(void)
-{
-	const int p = IST_KF_TP;
-	struct inode_storage_tracing__bss *bss;
-	char path[PATH_MAX];
-	struct fixture fx;
-	struct ist_val v;
-	__u64 small;
-	int fd, i;
-
-	if (!setup(&fx, PROG(p)))
-		return;
-	bss = fx.skel->bss;
-	fd = new_file(ist.dir, "badmap", path, sizeof(path));
-	if (!ASSERT_OK_FD(fd, "create file"))
-		goto out;
-	for (i = 0; i < IST_NR_BAD; i++)
-		bss->bad[i] = 0x5a5a;
-	target(&fx, fd);
-	bss->mode[p] = IST_M_BADMAP;
-	ASSERT_OK(trigger(&fx, p, path, fd), "flock");
-	bss->mode[p] = IST_M_OFF;
-
-	ASSERT_EQ(bss->hits[p], 1, "runs on the file");
-	ASSERT_EQ(bss->bad[IST_BAD_ARRAY_LOOKUP], 0, "lookup on an array map gives a value");
-	ASSERT_EQ(bss->bad[IST_BAD_ARRAY_REMOVE], -EINVAL, "remove on an array map");
-	ASSERT_EQ(bss->bad[IST_BAD_SMALL_LOOKUP_BIG], 0,
-		  "lookup of more than the value size gives a value");
-	ASSERT_EQ(bss->bad[IST_BAD_SMALL_LOOKUP_FIT], 1,
-		  "lookup of the value size gives a value");
-	ASSERT_EQ(bss->bad[IST_BAD_SMALL_REMOVE], 0, "remove of that value");
-	ASSERT_EQ(bss->bad[IST_BAD_LOCKED_LOOKUP], 0,
-		  "lookup on a map with a bpf_spin_lock in its value gives a value");
-	ASSERT_EQ(bss->bad[IST_BAD_LOCKED_REMOVE], -ENOENT, "remove on that map");
-	/* What was removed, or never created, is not there. */
-	ASSERT_ERR(bpf_map_lookup_elem(bpf_map__fd(fx.skel->maps.small), &fd, &small),
-		   "lookup in the small map after remove");
-	ASSERT_ERR(lookup(&fx, fd, &v), "lookup in the tested map");
-	close(fd);
-	unlink(path);
 out:
 	teardown(&fx);
 }
@@ -997,8 +947,6 @@ void test_inode_storage_tracing(void)
 			test_cycle(cycles[i].prog);
 	if (test__start_subtest("helper_null_inode"))
 		test_null_inode();
-	if (test__start_subtest("kfunc_runtime_map_checks"))
-		test_runtime_map_checks();
 	if (test__start_subtest("cross_fentry_writes"))
 		test_cross_fentry_writes();
 	if (test__start_subtest("cross_userspace_writes"))

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Uses of BPF inode-local storage that the verifier must refuse, each
- * otherwise valid so that the check named is the one that fails, and two
+ * otherwise valid so that the check named is the one that fails, and
  * controls that must load.  Run by prog_tests/inode_storage_reject.c with
  * RUN_TESTS() on kernels with the CONFIG_INODE_ADDONS kfuncs.
  */
@@ -13,9 +13,9 @@
 char _license[] SEC("license") = "GPL";
 
 /* As the kernel declares them; see progs/inode_storage_tracing.c. */
-extern u8 *bpf_inode_storage_lookup(void *map__map, struct inode *inode, u64 flags,
+extern u8 *bpf_inode_storage_lookup(void *map__const_map, struct inode *inode, u64 flags__k,
 				    const u32 rdwr_buf_size) __weak __ksym;
-extern int bpf_inode_storage_remove(void *map__map, struct inode *inode) __weak __ksym;
+extern int bpf_inode_storage_remove(void *map__const_map, struct inode *inode) __weak __ksym;
 extern u32 bpf_inode_addons(struct inode *inode) __weak __ksym;
 
 struct val {
@@ -36,7 +36,27 @@ struct {
 	__type(value, struct val);
 } arr SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} small SEC(".maps");
+
+struct locked_val {
+	struct bpf_spin_lock lock;
+	__u64 x;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct locked_val);
+} locked SEC(".maps");
+
 __u64 sink;
+__u64 flags_in;
 
 /* The lookup kfunc on @inode, inlined: the verifier sees the caller's pointer. */
 static __always_inline void lookup_sink(struct inode *inode)
@@ -154,6 +174,77 @@ int BPF_PROG(reject_storage_code_helper)
 {
 	if (bpf_inode_storage_get(&store, NULL, NULL, 0))
 		sink = 1;
+	return 0;
+}
+
+/*
+ * The kfuncs take their map as a constant, and the verifier checks it, with
+ * the size and the flags, at load time (check_inode_storage_kfunc()).  All
+ * on tp_btf, which needs no BPF LSM and whose inode argument is trusted.
+ */
+SEC("tp_btf/flock_lock_inode")
+__failure __msg("bpf_inode_storage_lookup() needs a map of type inode_storage, map 'arr' is not")
+int BPF_PROG(reject_kfunc_lookup_array_map, struct inode *inode)
+{
+	sink = !!bpf_inode_storage_lookup(&arr, inode, 0, sizeof(struct val));
+	return 0;
+}
+
+SEC("tp_btf/flock_lock_inode")
+__failure __msg("bpf_inode_storage_remove() needs a map of type inode_storage, map 'arr' is not")
+int BPF_PROG(reject_kfunc_remove_array_map, struct inode *inode)
+{
+	sink = bpf_inode_storage_remove(&arr, inode);
+	return 0;
+}
+
+/* More bytes than the value holds. */
+SEC("tp_btf/flock_lock_inode")
+__failure __msg("bpf_inode_storage_lookup() rdwr_buf_size 8 exceeds the value size 4 of map 'small'")
+int BPF_PROG(reject_kfunc_lookup_too_big, struct inode *inode)
+{
+	sink = !!bpf_inode_storage_lookup(&small, inode, 0, sizeof(__u64));
+	return 0;
+}
+
+/* Plain memory over a bpf_spin_lock would let the program overwrite it. */
+SEC("tp_btf/flock_lock_inode")
+__failure __msg("bpf_inode_storage_lookup() returns plain memory, but the value of map 'locked' has special fields")
+int BPF_PROG(reject_kfunc_lookup_special_fields, struct inode *inode)
+{
+	sink = !!bpf_inode_storage_lookup(&locked, inode, 0, sizeof(__u64));
+	return 0;
+}
+
+SEC("tp_btf/flock_lock_inode")
+__failure __msg("bpf_inode_storage_lookup() flags 0x2: only BPF_LOCAL_STORAGE_GET_F_CREATE is defined")
+int BPF_PROG(reject_kfunc_lookup_unknown_flags, struct inode *inode)
+{
+	sink = !!bpf_inode_storage_lookup(&store, inode, 2, sizeof(struct val));
+	return 0;
+}
+
+/* The flags must be known at load time. */
+SEC("tp_btf/flock_lock_inode")
+__failure __msg("R3 must be a known constant")
+int BPF_PROG(reject_kfunc_lookup_variable_flags, struct inode *inode)
+{
+	sink = !!bpf_inode_storage_lookup(&store, inode, flags_in, sizeof(struct val));
+	return 0;
+}
+
+/* Control: a lookup of exactly the value size, with F_CREATE, and a remove. */
+SEC("tp_btf/flock_lock_inode")
+__success
+int BPF_PROG(accept_kfunc_lookup_value_size_control, struct inode *inode)
+{
+	__u32 *v;
+
+	v = (__u32 *)bpf_inode_storage_lookup(&small, inode, BPF_LOCAL_STORAGE_GET_F_CREATE,
+					      sizeof(*v));
+	if (v)
+		sink = *v;
+	sink += bpf_inode_storage_remove(&small, inode);
 	return 0;
 }
 

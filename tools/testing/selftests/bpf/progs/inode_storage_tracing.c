@@ -35,9 +35,9 @@ char _license[] SEC("license") = "GPL";
  * opens on a kernel without them; the programs calling them are then never
  * loaded.
  */
-extern u8 *bpf_inode_storage_lookup(void *map__map, struct inode *inode, u64 flags,
+extern u8 *bpf_inode_storage_lookup(void *map__const_map, struct inode *inode, u64 flags__k,
 				    const u32 rdwr_buf_size) __weak __ksym;
-extern int bpf_inode_storage_remove(void *map__map, struct inode *inode) __weak __ksym;
+extern int bpf_inode_storage_remove(void *map__const_map, struct inode *inode) __weak __ksym;
 extern u32 bpf_inode_addons(struct inode *inode) __weak __ksym;
 
 struct {
@@ -46,33 +46,6 @@ struct {
 	__type(key, int);
 	__type(value, struct ist_val);
 } store SEC(".maps");
-
-/* Maps that the kfuncs must refuse at run time (IST_M_BADMAP). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, int);
-	__type(value, struct ist_val);
-} arr SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u64);
-} small SEC(".maps");
-
-struct locked_val {
-	struct bpf_spin_lock lock;
-	__u64 x;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct locked_val);
-} locked SEC(".maps");
 
 /* Set by user space. */
 __u32 target_dev;		/* kernel dev_t: MAJOR << 20 | MINOR */
@@ -87,7 +60,6 @@ __s64 del_ret[IST_NR_PROGS];	/* last delete/remove result */
 __u64 magic_seen[IST_NR_PROGS];	/* IST_M_READ: magic found, 0 without a value */
 __u32 addons_first[IST_NR_PROGS]; /* kfuncs: bpf_inode_addons() on the first hit */
 __u32 addons_after[IST_NR_PROGS]; /* kfuncs: bpf_inode_addons() after acting */
-__s64 bad[IST_NR_BAD];
 __u64 race_null;		/* IST_M_COUNT: creation lost, found by a lookup */
 __u64 lost;			/* IST_M_COUNT: no value at all */
 
@@ -201,7 +173,8 @@ int BPF_PROG(h_tp, struct inode *inode, struct file_lock *fl, int ret)
 /*
  * The kfuncs, which need a trusted or RCU inode: an LSM hook's file->f_inode
  * or a tp_btf argument.  bpf_inode_storage_lookup() returns plain memory of
- * the size asked for, checked against the map at run time.
+ * the size asked for, which the verifier checks against the map at load
+ * time (progs/inode_storage_reject.c).
  */
 static __always_inline void kact(const int p, struct inode *inode)
 {
@@ -246,23 +219,6 @@ static __always_inline void kact(const int p, struct inode *inode)
 			break;
 		}
 		magic_seen[p] = v->magic;
-		break;
-	case IST_M_BADMAP:
-		bad[IST_BAD_ARRAY_LOOKUP] =
-			!!bpf_inode_storage_lookup(&arr, inode, BPF_LOCAL_STORAGE_GET_F_CREATE,
-						   sizeof(struct ist_val));
-		bad[IST_BAD_ARRAY_REMOVE] = bpf_inode_storage_remove(&arr, inode);
-		bad[IST_BAD_SMALL_LOOKUP_BIG] =
-			!!bpf_inode_storage_lookup(&small, inode, BPF_LOCAL_STORAGE_GET_F_CREATE,
-						   sizeof(struct ist_val));
-		bad[IST_BAD_SMALL_LOOKUP_FIT] =
-			!!bpf_inode_storage_lookup(&small, inode, BPF_LOCAL_STORAGE_GET_F_CREATE,
-						   sizeof(__u64));
-		bad[IST_BAD_SMALL_REMOVE] = bpf_inode_storage_remove(&small, inode);
-		bad[IST_BAD_LOCKED_LOOKUP] =
-			!!bpf_inode_storage_lookup(&locked, inode, BPF_LOCAL_STORAGE_GET_F_CREATE,
-						   sizeof(struct locked_val));
-		bad[IST_BAD_LOCKED_REMOVE] = bpf_inode_storage_remove(&locked, inode);
 		break;
 	}
 	addons_after[p] = bpf_inode_addons(inode);

@@ -30,19 +30,6 @@ enum {
 	IST_M_WRITE,	/* get/lookup with F_CREATE, then magic = magic_in */
 	IST_M_READ,	/* get/lookup without F_CREATE, magic into magic_seen[prog] */
 	IST_M_COUNT,	/* get with F_CREATE, get again if that lost, opens++ */
-	IST_M_BADMAP,	/* the kfuncs on maps they must refuse, results in bad[] */
-};
-
-/* bad[] of IST_M_BADMAP */
-enum {
-	IST_BAD_ARRAY_LOOKUP,	/* lookup on an array map gave a value: 0/1 */
-	IST_BAD_ARRAY_REMOVE,	/* remove on an array map */
-	IST_BAD_SMALL_LOOKUP_BIG, /* lookup of more than the value size: 0/1 */
-	IST_BAD_SMALL_LOOKUP_FIT, /* lookup of the value size: 0/1 */
-	IST_BAD_SMALL_REMOVE,	/* remove of that value */
-	IST_BAD_LOCKED_LOOKUP,	/* lookup on a map whose value has a spin lock: 0/1 */
-	IST_BAD_LOCKED_REMOVE,	/* remove on that map */
-	IST_NR_BAD,
 };
 
 struct ist_val {

@@ -25,11 +25,11 @@
 #endif
 
 /* KF_RCU | KF_RET_NULL: rdwr_buf_size bytes of the value, or NULL */
-extern IA_LOOKUP_RET bpf_inode_storage_lookup(void *map__map, struct inode *inode,
-					      __u64 flags,
+extern IA_LOOKUP_RET bpf_inode_storage_lookup(void *map__const_map, struct inode *inode,
+					      __u64 flags__k,
 					      const __u32 rdwr_buf_size) __ksym;
-/* KF_RCU: 0; -ENOENT without a value; -EINVAL for a map of another type */
-extern int bpf_inode_storage_remove(void *map__map, struct inode *inode) __ksym;
+/* KF_RCU: 0; -ENOENT without a value */
+extern int bpf_inode_storage_remove(void *map__const_map, struct inode *inode) __ksym;
 /* KF_RCU: IA_BIT_* of the add-ons the inode carries */
 extern __u32 bpf_inode_addons(struct inode *inode) __ksym;
 

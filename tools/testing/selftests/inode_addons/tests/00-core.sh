@@ -17,8 +17,8 @@ t_fault_attr() {
 }
 run core/fault-injection-debugfs t_fault_attr
 
-# kmemleak sees the containers that kmalloc_nolock() makes (BPF programs):
-# one is leaked on purpose through the debug knob, and scans must report it
+# kmemleak sees the containers that kmem_cache_alloc_nolock() makes (BPF
+# programs): one is leaked on purpose through the debug knob, and scans must report it
 # (two at least: the first only notes the object's checksum).  The report
 # is cleared and the container freed afterwards, whether it was reported or
 # not, so the final leak check only sees real leaks.
