@@ -183,7 +183,7 @@ int BPF_PROG(reject_storage_code_helper)
  * on tp_btf, which needs no BPF LSM and whose inode argument is trusted.
  */
 SEC("tp_btf/flock_lock_inode")
-__failure __msg("bpf_inode_storage_lookup() needs a map of type inode_storage, map 'arr' is not")
+__failure __msg("bpf_inode_storage_lookup() needs a map of type inode_storage, map 'arr'")
 int BPF_PROG(reject_kfunc_lookup_array_map, struct inode *inode)
 {
 	sink = !!bpf_inode_storage_lookup(&arr, inode, 0, sizeof(struct val));
@@ -191,7 +191,7 @@ int BPF_PROG(reject_kfunc_lookup_array_map, struct inode *inode)
 }
 
 SEC("tp_btf/flock_lock_inode")
-__failure __msg("bpf_inode_storage_remove() needs a map of type inode_storage, map 'arr' is not")
+__failure __msg("bpf_inode_storage_remove() needs a map of type inode_storage, map 'arr'")
 int BPF_PROG(reject_kfunc_remove_array_map, struct inode *inode)
 {
 	sink = bpf_inode_storage_remove(&arr, inode);
@@ -200,7 +200,7 @@ int BPF_PROG(reject_kfunc_remove_array_map, struct inode *inode)
 
 /* More bytes than the value holds. */
 SEC("tp_btf/flock_lock_inode")
-__failure __msg("bpf_inode_storage_lookup() rdwr_buf_size 8 exceeds the value size 4 of map 'small'")
+__failure __msg("bpf_inode_storage_lookup() rdwr_buf_size 8 exceeds the value size 4")
 int BPF_PROG(reject_kfunc_lookup_too_big, struct inode *inode)
 {
 	sink = !!bpf_inode_storage_lookup(&small, inode, 0, sizeof(__u64));
@@ -209,7 +209,7 @@ int BPF_PROG(reject_kfunc_lookup_too_big, struct inode *inode)
 
 /* Plain memory over a bpf_spin_lock would let the program overwrite it. */
 SEC("tp_btf/flock_lock_inode")
-__failure __msg("bpf_inode_storage_lookup() returns plain memory, but the value of map 'locked' has special fields")
+__failure __msg("returns plain memory, but the value of map 'locked' has special fields")
 int BPF_PROG(reject_kfunc_lookup_special_fields, struct inode *inode)
 {
 	sink = !!bpf_inode_storage_lookup(&locked, inode, 0, sizeof(__u64));
@@ -217,7 +217,7 @@ int BPF_PROG(reject_kfunc_lookup_special_fields, struct inode *inode)
 }
 
 SEC("tp_btf/flock_lock_inode")
-__failure __msg("bpf_inode_storage_lookup() flags 0x2: only BPF_LOCAL_STORAGE_GET_F_CREATE is defined")
+__failure __msg("bpf_inode_storage_lookup() flags 0x2: only BPF_LOCAL_STORAGE_GET_F_CREATE")
 int BPF_PROG(reject_kfunc_lookup_unknown_flags, struct inode *inode)
 {
 	sink = !!bpf_inode_storage_lookup(&store, inode, 2, sizeof(struct val));
