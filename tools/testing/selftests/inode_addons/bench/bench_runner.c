@@ -4,7 +4,9 @@
  *
  *   bench_runner lookup  DIR          P2: per-call cost of finding a value
  *   bench_runner create  DIR          P5: per-call cost of creating one
- *   bench_runner hotpath DIR          P3: syscalls with no add-on user
+ *   bench_runner hotpath DIR          P3: syscalls with no add-on user, and
+ *                                         the same with a lock context or an
+ *                                         inotify watch
  *   bench_runner scale   DIR NFILES   P4: slab memory of NFILES files, with
  *                                         0 %, 1 % and 100 % of them
  *                                         carrying BPF inode storage
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -547,6 +550,35 @@ static int cmd_hotpath(const char *dir)
 	close(fd);
 	emit_hot("write", "pwrite() of 64 bytes, no watches", per_op);
 
+	/*
+	 * The same with an inotify watch on the file: fsnotify() finds the
+	 * mark connector (in the container, or in the inode) and queues an
+	 * event, merged with the identical one before it until read.
+	 */
+	{
+		char ev[4096];
+		int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+		if (in < 0 || inotify_add_watch(in, path, IN_MODIFY) < 0)
+			die("inotify: %s", strerror(errno));
+		fd = open(path, O_WRONLY);
+		for (int r = 0; r < HOT_REPS; r++) {
+			t = now_ns();
+			for (int i = 0; i < NHOT; i++)
+				if (pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf))
+					die("pwrite: %s", strerror(errno));
+			per_op[r] = (now_ns() - t) / NHOT;
+			if (read(in, ev, sizeof(ev)) <= 0)
+				die("no inotify event after the writes: %s", strerror(errno));
+			while (read(in, ev, sizeof(ev)) > 0)
+				;
+		}
+		close(fd);
+		close(in);
+	}
+	emit_hot("write_watched", "pwrite() of 64 bytes, an inotify IN_MODIFY watch on the file",
+		 per_op);
+
 	for (int r = 0; r < HOT_REPS; r++) {
 		for (int i = 0; i < NHOT; i++) {
 			snprintf(fresh, sizeof(fresh), "%s/fresh-%d", dir, i);
@@ -566,6 +598,28 @@ static int cmd_hotpath(const char *dir)
 		}
 	}
 	emit_hot("flock_fresh", "flock(LOCK_EX) + flock(LOCK_UN) on a fresh file",
+		 per_op);
+
+	/* The same on files that have had a lock: the context exists. */
+	for (int i = 0; i < NHOT; i++) {
+		snprintf(fresh, sizeof(fresh), "%s/ctx-%d", dir, i);
+		fds[i] = open(fresh, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fds[i] < 0 || flock(fds[i], LOCK_EX) || flock(fds[i], LOCK_UN))
+			die("%s: %s", fresh, strerror(errno));
+	}
+	for (int r = 0; r < HOT_REPS; r++) {
+		t = now_ns();
+		for (int i = 0; i < NHOT; i++)
+			if (flock(fds[i], LOCK_EX) || flock(fds[i], LOCK_UN))
+				die("flock: %s", strerror(errno));
+		per_op[r] = (now_ns() - t) / NHOT;
+	}
+	for (int i = 0; i < NHOT; i++) {
+		snprintf(fresh, sizeof(fresh), "%s/ctx-%d", dir, i);
+		close(fds[i]);
+		unlink(fresh);
+	}
+	emit_hot("flock_again", "flock(LOCK_EX) + flock(LOCK_UN) on a file with a lock context",
 		 per_op);
 	printf("\n]}\n");
 	return 0;
