@@ -16,6 +16,10 @@
  *            as a BPF LSM program: today's only way (needs lsm=bpf)
  *   b_open_trace / b_open_lsm            memory at scale: storage on every
  *            file opened on one filesystem
+ *   b_race   fentry/security_file_ioctl  concurrent creation: the runner's
+ *            threads make ioctl(BENCH_RACE_IOCTL) on the same fresh files at
+ *            once, each creating the file's storage (needs
+ *            CONFIG_INODE_ADDONS)
  *
  * Each program loads only where the kernel accepts it; the runner says
  * which did not and why.
@@ -195,6 +199,55 @@ static __always_inline void scale(struct file *file)
 		__sync_fetch_and_add(&scale_created, 1);
 	else
 		__sync_fetch_and_add(&scale_failed, 1);
+}
+
+/*
+ * Concurrent creation.  A task that finds no value creates it, timed; the
+ * value counts the tasks that got it, and the first of them is the one
+ * whose creation made it.  A creation that returns NULL lost the race
+ * inside the storage code (another task linked its value first), and finds
+ * the winner's afterwards.
+ */
+INODE_STORAGE_MAP(rstore);
+
+__u32 race_on;
+__u64 race_first, race_later, race_found, race_lost, race_failed;
+__u64 race_create_ns, race_creates;
+
+SEC("fentry/security_file_ioctl")
+int BPF_PROG(b_race, struct file *file, unsigned int cmd)
+{
+	struct inode *inode = file->f_inode;
+	struct bench_val *v;
+	__u64 t0, dt;
+
+	if (!race_on || cmd != BENCH_RACE_IOCTL ||
+	    (bpf_get_current_pid_tgid() >> 32) != target_tgid)
+		return 0;
+	v = bpf_inode_storage_get(&rstore, inode, 0, 0);
+	if (v) {
+		__sync_fetch_and_add(&v->x, 1);
+		__sync_fetch_and_add(&race_found, 1);
+		return 0;
+	}
+	t0 = bpf_ktime_get_ns();
+	v = bpf_inode_storage_get(&rstore, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	dt = bpf_ktime_get_ns() - t0;
+	__sync_fetch_and_add(&race_create_ns, dt);
+	__sync_fetch_and_add(&race_creates, 1);
+	if (!v) {
+		v = bpf_inode_storage_get(&rstore, inode, 0, 0);
+		if (!v) {
+			__sync_fetch_and_add(&race_failed, 1);
+			return 0;
+		}
+		__sync_fetch_and_add(&race_lost, 1);
+	}
+	if (__sync_fetch_and_add(&v->x, 1) == 0)
+		__sync_fetch_and_add(&race_first, 1);
+	else
+		__sync_fetch_and_add(&race_later, 1);
+	return 0;
 }
 
 SEC("fentry/security_file_open")

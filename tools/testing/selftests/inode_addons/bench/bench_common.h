@@ -14,6 +14,8 @@
 
 /* The ioctl command the programs react to; no file implements it. */
 #define BENCH_IOCTL	0xb5ecu
+/* The one the concurrent creation program reacts to (bench_runner race). */
+#define BENCH_RACE_IOCTL	0xb5edu
 
 /* Calls per timed loop. */
 #define BENCH_LOOP	256

@@ -7,7 +7,9 @@
 #                                               hotpath (boot with -icount)
 #   bench_guest.sh scale RUNNER_DIR OUT NFILES  the lookups again, in
 #                                               emulated time (boot without
-#                                               -icount), then memory at scale
+#                                               -icount), concurrent creation
+#                                               (vCPUs in parallel there), then
+#                                               memory at scale
 #
 # Fails if the kernel logged an oops, BUG or WARNING meanwhile.
 set -euo pipefail
@@ -65,6 +67,9 @@ scale)
 	mkdir "$mnt/lookup"
 	echo "bench_guest.sh: lookup, emulated time" >&2
 	"$runner" lookup "$mnt/lookup" > "$out/lookup-wall.json"
+	mkdir "$mnt/race"
+	echo "bench_guest.sh: race" >&2
+	"$runner" race "$mnt/race" > "$out/race.json"
 	mkdir "$mnt/scale"
 	echo "bench_guest.sh: scale, ${4:?NFILES} files" >&2
 	"$runner" scale "$mnt/scale" "$4" > "$out/scale.json"

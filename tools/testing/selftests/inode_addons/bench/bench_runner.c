@@ -10,6 +10,9 @@
  *   bench_runner scale   DIR NFILES   P4: slab memory of NFILES files, with
  *                                         0 %, 1 % and 100 % of them
  *                                         carrying BPF inode storage
+ *   bench_runner race    DIR          P6: one task, then one per CPU at once,
+ *                                         creating storage on the same fresh
+ *                                         inodes (the cmpxchg race path)
  *
  * DIR is an empty directory on the filesystem to use (tmpfs).  Times come
  * from the guest's clocks: make bench boots with QEMU's "-icount shift=0",
@@ -18,6 +21,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -772,6 +777,142 @@ static int cmd_scale(const char *dir, long n)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ P6 */
+
+#define NRACE 2000
+#define RACE_MAX_TASKS 8
+
+/* A counter of the container cache (debugfs), or -1 without one. */
+static long long addons_stat(const char *name)
+{
+	FILE *f = fopen("/sys/kernel/debug/inode_addons/stats", "r");
+	long long v, ret = -1;
+	char key[32];
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%31s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			ret = v;
+	fclose(f);
+	return ret;
+}
+
+struct race_task {
+	pthread_t thread;
+	pthread_barrier_t *start;
+	const int *fds;
+	int cpu;
+};
+
+/*
+ * Pinned to its CPU; released with the others, triggers the program on every
+ * file in order (no file implements the ioctl: ENOTTY).
+ */
+static void *race_fn(void *arg)
+{
+	struct race_task *t = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		die("cannot pin a task to CPU %d", t->cpu);
+	pthread_barrier_wait(t->start);
+	for (int i = 0; i < NRACE; i++)
+		ioctl(t->fds[i], BENCH_RACE_IOCTL, 0);
+	return NULL;
+}
+
+static void race_round(struct bench *skel, const char *dir, int ntasks)
+{
+	struct race_task tasks[RACE_MAX_TASKS];
+	long long alloc0, lost0, fail0, alloc1, lost1, fail1;
+	pthread_barrier_t start;
+	char path[4096];
+	struct bench_val v;
+	int fds[NRACE], map = bpf_map__fd(skel->maps.rstore);
+	unsigned int exact = 0;
+
+	for (int i = 0; i < NRACE; i++) {
+		snprintf(path, sizeof(path), "%s/race-%d-%d", dir, ntasks, i);
+		fds[i] = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fds[i] < 0)
+			die("%s: %s", path, strerror(errno));
+	}
+	skel->bss->race_first = skel->bss->race_later = skel->bss->race_found = 0;
+	skel->bss->race_lost = skel->bss->race_failed = 0;
+	skel->bss->race_create_ns = skel->bss->race_creates = 0;
+	alloc0 = addons_stat("allocated");
+	lost0 = addons_stat("races_lost");
+	fail0 = addons_stat("failed");
+
+	if (pthread_barrier_init(&start, NULL, ntasks + 1))
+		die("pthread_barrier_init");
+	skel->bss->race_on = 1;
+	for (int t = 0; t < ntasks; t++) {
+		tasks[t] = (struct race_task){ .start = &start, .fds = fds, .cpu = t };
+		if (pthread_create(&tasks[t].thread, NULL, race_fn, &tasks[t]))
+			die("pthread_create");
+	}
+	pthread_barrier_wait(&start);
+	for (int t = 0; t < ntasks; t++)
+		pthread_join(tasks[t].thread, NULL);
+	skel->bss->race_on = 0;
+	pthread_barrier_destroy(&start);
+
+	alloc1 = addons_stat("allocated");
+	lost1 = addons_stat("races_lost");
+	fail1 = addons_stat("failed");
+	/* One value per inode, which every task got exactly once. */
+	for (int i = 0; i < NRACE; i++)
+		if (!bpf_map_lookup_elem(map, &fds[i], &v) && v.x == (__u64)ntasks)
+			exact++;
+	for (int i = 0; i < NRACE; i++) {
+		snprintf(path, sizeof(path), "%s/race-%d-%d", dir, ntasks, i);
+		close(fds[i]);
+		unlink(path);
+	}
+
+	printf("%s\n    {\"id\": \"race_%d\", \"tasks\": %d, \"inodes\": %d, "
+	       "\"values_exact\": %u, \"first\": %llu, \"later\": %llu, \"found\": %llu, "
+	       "\"storage_lost\": %llu, \"failed\": %llu, \"creates\": %llu, "
+	       "\"create_ns_mean\": %.1f, \"containers\": %lld, \"container_races_lost\": %lld, "
+	       "\"container_failed\": %lld}",
+	       nres++ ? "," : "", ntasks, ntasks, NRACE, exact,
+	       (unsigned long long)skel->bss->race_first,
+	       (unsigned long long)skel->bss->race_later,
+	       (unsigned long long)skel->bss->race_found,
+	       (unsigned long long)skel->bss->race_lost,
+	       (unsigned long long)skel->bss->race_failed,
+	       (unsigned long long)skel->bss->race_creates,
+	       skel->bss->race_creates ?
+	       (double)skel->bss->race_create_ns / skel->bss->race_creates : 0.0,
+	       alloc0 < 0 ? -1 : alloc1 - alloc0, lost0 < 0 ? -1 : lost1 - lost0,
+	       fail0 < 0 ? -1 : fail1 - fail0);
+}
+
+static int cmd_race(const char *dir)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int ntasks = ncpu < RACE_MAX_TASKS ? (int)ncpu : RACE_MAX_TASKS;
+	const char *why = NULL;
+	struct bench *skel;
+
+	printf("{\"part\": \"race\", \"results\": [");
+	skel = open_one("b_race", &why);
+	if (!skel) {
+		printf("\n    {\"id\": \"race_1\", \"refused\": \"%s\"}\n]}\n", why);
+		return 0;
+	}
+	race_round(skel, dir, 1);
+	if (ntasks > 1)
+		race_round(skel, dir, ntasks);
+	bench__destroy(skel);
+	printf("\n]}\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rlimit nofile = { NHOT + 64, NHOT + 64 };
@@ -788,9 +929,11 @@ int main(int argc, char **argv)
 		return cmd_create(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "hotpath"))
 		return cmd_hotpath(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "race"))
+		return cmd_race(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "scale"))
 		return cmd_scale(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: %s lookup|create|hotpath DIR | scale DIR NFILES\n",
+	fprintf(stderr, "usage: %s lookup|create|hotpath|race DIR | scale DIR NFILES\n",
 		argv[0]);
 	return 2;
 }
