@@ -35,7 +35,7 @@ UPSTREAM_TESTS="
   type_cast rcu_read_lock nested_trust
 "
 OUR_TESTS="
-  inode_storage_tracing inode_storage_reject
+  inode_storage_tracing inode_storage_reject inode_storage_null_arg
   local_storage_destroy_race inode_storage_teardown
 "
 TESTS="${TESTS:-$UPSTREAM_TESTS $OUR_TESTS} ${EXTRA_TESTS:-}"

@@ -5,7 +5,7 @@
 # Each subtest (or test without subtests) becomes one result; a test that
 # fails outside its subtests counts as a failure of its own.
 # Tests and subtests whose programs include BPF LSM programs.
-NEED_BPF_LSM=test_local_storage,test_bprm_opts,task_local_storage/nodeadlock
+NEED_BPF_LSM=test_local_storage,test_bprm_opts,task_local_storage/nodeadlock,inode_storage_null_arg
 # Subtests that take minutes under TCG with KASAN.
 TOO_SLOW=task_local_data/task_local_data_race
 # Run once per filesystem under test (TEST_FILESYSTEMS), in a directory on
