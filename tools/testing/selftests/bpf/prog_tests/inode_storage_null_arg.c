@@ -44,7 +44,7 @@ void test_inode_storage_null_arg(void)
 	close(fd);
 
 	ASSERT_GE(skel->bss->hits, 1, "inode_init_security_anon ran");
-	ASSERT_EQ(skel->bss->null_ctx, skel->bss->hits, "context_inode was NULL");
+	ASSERT_EQ(skel->data->last_ctx, 0, "context_inode was NULL");
 	ASSERT_EQ(skel->bss->got_value, 0, "a value for a NULL inode");
 out:
 	inode_storage_null_arg__destroy(skel);
