@@ -840,9 +840,13 @@ static void race_round(struct bench *skel, const char *dir, int ntasks)
 		if (fds[i] < 0)
 			die("%s: %s", path, strerror(errno));
 	}
-	skel->bss->race_first = skel->bss->race_later = skel->bss->race_found = 0;
-	skel->bss->race_lost = skel->bss->race_failed = 0;
-	skel->bss->race_create_ns = skel->bss->race_creates = 0;
+	skel->bss->race_first = 0;
+	skel->bss->race_later = 0;
+	skel->bss->race_found = 0;
+	skel->bss->race_lost = 0;
+	skel->bss->race_failed = 0;
+	skel->bss->race_create_ns = 0;
+	skel->bss->race_creates = 0;
 	alloc0 = addons_stat("allocated");
 	lost0 = addons_stat("races_lost");
 	fail0 = addons_stat("failed");
