@@ -512,10 +512,35 @@ static void emit_hot(const char *id, const char *what, __u64 *per_op)
 	printf("\"reps\": %d, \"min\": %.0f, \"median\": %.0f}", HOT_REPS, s.min, s.median);
 }
 
+/* Creates @n empty files DIR/NAME-0.. and opens them read-write into @fds. */
+static void open_fresh(const char *dir, const char *name, int *fds, int n)
+{
+	char path[4096];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s-%d", dir, name, i);
+		fds[i] = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fds[i] < 0)
+			die("%s: %s", path, strerror(errno));
+	}
+}
+
+/* Closes and removes what open_fresh() made. */
+static void close_fresh(const char *dir, const char *name, const int *fds, int n)
+{
+	char path[4096];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s-%d", dir, name, i);
+		close(fds[i]);
+		unlink(path);
+	}
+}
+
 static int cmd_hotpath(const char *dir)
 {
 	static char buf[64];
-	char path[4096], fresh[4096];
+	char path[4096];
 	__u64 per_op[HOT_REPS], t;
 	struct stat st;
 	int fd, fds[NHOT];
@@ -585,33 +610,22 @@ static int cmd_hotpath(const char *dir)
 		 per_op);
 
 	for (int r = 0; r < HOT_REPS; r++) {
-		for (int i = 0; i < NHOT; i++) {
-			snprintf(fresh, sizeof(fresh), "%s/fresh-%d", dir, i);
-			fds[i] = open(fresh, O_RDWR | O_CREAT | O_EXCL, 0600);
-			if (fds[i] < 0)
-				die("%s: %s", fresh, strerror(errno));
-		}
+		open_fresh(dir, "fresh", fds, NHOT);
 		t = now_ns();
 		for (int i = 0; i < NHOT; i++)
 			if (flock(fds[i], LOCK_EX) || flock(fds[i], LOCK_UN))
 				die("flock: %s", strerror(errno));
 		per_op[r] = (now_ns() - t) / NHOT;
-		for (int i = 0; i < NHOT; i++) {
-			snprintf(fresh, sizeof(fresh), "%s/fresh-%d", dir, i);
-			close(fds[i]);
-			unlink(fresh);
-		}
+		close_fresh(dir, "fresh", fds, NHOT);
 	}
 	emit_hot("flock_fresh", "flock(LOCK_EX) + flock(LOCK_UN) on a fresh file",
 		 per_op);
 
 	/* The same on files that have had a lock: the context exists. */
-	for (int i = 0; i < NHOT; i++) {
-		snprintf(fresh, sizeof(fresh), "%s/ctx-%d", dir, i);
-		fds[i] = open(fresh, O_RDWR | O_CREAT | O_EXCL, 0600);
-		if (fds[i] < 0 || flock(fds[i], LOCK_EX) || flock(fds[i], LOCK_UN))
-			die("%s: %s", fresh, strerror(errno));
-	}
+	open_fresh(dir, "ctx", fds, NHOT);
+	for (int i = 0; i < NHOT; i++)
+		if (flock(fds[i], LOCK_EX) || flock(fds[i], LOCK_UN))
+			die("flock: %s", strerror(errno));
 	for (int r = 0; r < HOT_REPS; r++) {
 		t = now_ns();
 		for (int i = 0; i < NHOT; i++)
@@ -619,11 +633,7 @@ static int cmd_hotpath(const char *dir)
 				die("flock: %s", strerror(errno));
 		per_op[r] = (now_ns() - t) / NHOT;
 	}
-	for (int i = 0; i < NHOT; i++) {
-		snprintf(fresh, sizeof(fresh), "%s/ctx-%d", dir, i);
-		close(fds[i]);
-		unlink(fresh);
-	}
+	close_fresh(dir, "ctx", fds, NHOT);
 	emit_hot("flock_again", "flock(LOCK_EX) + flock(LOCK_UN) on a file with a lock context",
 		 per_op);
 	printf("\n]}\n");
@@ -829,17 +839,13 @@ static void race_round(struct bench *skel, const char *dir, int ntasks)
 	struct race_task tasks[RACE_MAX_TASKS];
 	long long alloc0, lost0, fail0, alloc1, lost1, fail1;
 	pthread_barrier_t start;
-	char path[4096];
+	char name[32];
 	struct bench_val v;
 	int fds[NRACE], map = bpf_map__fd(skel->maps.rstore);
 	unsigned int exact = 0;
 
-	for (int i = 0; i < NRACE; i++) {
-		snprintf(path, sizeof(path), "%s/race-%d-%d", dir, ntasks, i);
-		fds[i] = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-		if (fds[i] < 0)
-			die("%s: %s", path, strerror(errno));
-	}
+	snprintf(name, sizeof(name), "race-%d", ntasks);
+	open_fresh(dir, name, fds, NRACE);
 	skel->bss->race_first = 0;
 	skel->bss->race_later = 0;
 	skel->bss->race_found = 0;
@@ -872,11 +878,7 @@ static void race_round(struct bench *skel, const char *dir, int ntasks)
 	for (int i = 0; i < NRACE; i++)
 		if (!bpf_map_lookup_elem(map, &fds[i], &v) && v.x == (__u64)ntasks)
 			exact++;
-	for (int i = 0; i < NRACE; i++) {
-		snprintf(path, sizeof(path), "%s/race-%d-%d", dir, ntasks, i);
-		close(fds[i]);
-		unlink(path);
-	}
+	close_fresh(dir, name, fds, NRACE);
 
 	printf("%s\n    {\"id\": \"race_%d\", \"tasks\": %d, \"inodes\": %d, "
 	       "\"values_exact\": %u, \"first\": %llu, \"later\": %llu, \"found\": %llu, "
