@@ -120,6 +120,10 @@ void bpf_inode_storage_destroy(struct inode_addons *addons);
 void inode_addons_kmemleak_mark(struct inode_addons *addons);
 void inode_addons_kmemleak_track(struct inode_addons *addons);
 void inode_addons_kmemleak_wait(struct inode_addons *addons);
+#ifdef CONFIG_INODE_ADDONS_KUNIT_TEST
+/* For the kmemleak self-test in debug.c; in inode_addons.rs. */
+struct inode_addons *inode_addons_kmemleak_selftest_get(struct inode *inode);
+#endif
 #endif
 
 /* Fault injection for the container allocation (fail_inode_addons=). */

@@ -153,7 +153,9 @@ void inode_addons_kmemleak_wait(struct inode_addons *addons)
  * tracing program may make it: a copy of its address left on a task's
  * stack would be a reference to kmemleak for as long as that part of the
  * stack is not overwritten, and hide the leak.  For the same reason the
- * address is kept, and read, complemented.
+ * address is kept, and read, complemented, and the container comes from
+ * inode_addons_kmemleak_selftest_get(), which also overwrites the copy
+ * that the slab allocator's per-CPU sheaf keeps.
  */
 static unsigned long kmemleak_selftest_addr;
 static struct inode *kmemleak_selftest_inode;
@@ -163,7 +165,7 @@ static void kmemleak_selftest_leak(struct irq_work *work)
 {
 	struct inode_addons *addons;
 
-	addons = inode_addons_get_nolock(kmemleak_selftest_inode);
+	addons = inode_addons_kmemleak_selftest_get(kmemleak_selftest_inode);
 	if (IS_ERR(addons)) {
 		kmemleak_selftest_err = PTR_ERR(addons);
 		return;

@@ -399,6 +399,34 @@ pub unsafe extern "C" fn inode_addons_get_nolock(inode: *mut bindings::inode) ->
     to_err_ptr(get(inode, Source::NoLock))
 }
 
+/// [`inode_addons_get_nolock`] for the kmemleak self-test in `debug.c`, which leaks the
+/// container on purpose and expects kmemleak to report it.
+///
+/// A per-CPU sheaf of the slab allocator keeps the address of each object it hands out in the
+/// slot it took it from until a free fills that slot again, and kmemleak scans sheaves as it
+/// scans any other `kmalloc()` memory. In a cache as quiet as this one that stale copy can
+/// outlive the test and hide the leak. So a scratch object is taken before the container and
+/// given back after it: a sheaf is a stack, so the scratch object lands in the container's slot.
+///
+/// # Safety
+///
+/// Same as [`inode_addons_get_nolock`]. Interrupts must be off, so that all three steps run on
+/// one CPU with no other allocation from [`CACHE`] in between.
+#[cfg(all(CONFIG_DEBUG_KMEMLEAK, CONFIG_INODE_ADDONS_KUNIT_TEST))]
+#[export]
+pub unsafe extern "C" fn inode_addons_kmemleak_selftest_get(
+    inode: *mut bindings::inode,
+) -> *mut Addons {
+    let scratch = CACHE.as_ref().map(|cache| (cache, cache.alloc_nolock(__GFP_ZERO)));
+    // SAFETY: Same safety requirements.
+    let addons = unsafe { inode_addons_get_nolock(inode) };
+    if let Some((cache, Ok(p))) = scratch {
+        // SAFETY: `p` came from `cache.alloc_nolock()` just above and is not used afterwards.
+        unsafe { cache.free_nolock(p) };
+    }
+    addons
+}
+
 /// Returns the add-on container of `inode`, creating it with the caller's `gfp` if needed.
 ///
 /// Like [`inode_addons_get`], for callers that pass their own GFP flags: `gfp` goes to the
