@@ -3,22 +3,52 @@
 # the add-on container, on tmpfs and on ext4; marks create containers only on
 # the inodes they watch, and the containers go when the inodes do.
 
+# wait_for_line PATTERN FILE: waits up to 60 s for a line of FILE that
+# matches PATTERN, while inotifywait ($pid) runs.  Timing-free: the guest may
+# be slow (TCG, a busy host).
+wait_for_line() {
+	local i
+	for i in $(seq 600); do
+		grep -q "$1" "$2" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	{
+		echo "no line matching '$1' in $2:"
+		cat "$2"
+	} >&2
+	return 1
+}
+
+# inotify_start ERRFILE ARGS...: runs inotifywait -m ARGS in the background,
+# its pid in $pid, and returns once it has placed its watches (it says so on
+# stderr, ERRFILE).  Output files must not be in a watched directory.
+inotify_start() {
+	local err=$1
+	shift
+	inotifywait -m "$@" 2> "$err" &
+	pid=$!
+	wait_for_line '^Watches established' "$err" && return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 1
+}
+
 fsnotify_suite() {
 	local fs=$1 dir=$2 n=30 before i out pid rc
 
 	t_inotify_events() {
-		out=$dir/inotify.out
-		inotifywait -q -m -e create,modify,delete --format '%e %f' "$dir" > "$out" 2>&1 &
-		pid=$!
-		sleep 1
+		out=/tmp/inotify-$fs.out
+		inotify_start "$out.err" -e create,modify,delete --format '%e %f' "$dir" \
+			> "$out" || return 1
 		echo a > "$dir/ino-f"
 		echo b >> "$dir/ino-f"
 		rm "$dir/ino-f"
-		sleep 1
+		wait_for_line '^DELETE ino-f' "$out"
+		rc=$?
 		kill $pid; wait $pid 2>/dev/null
 		cat "$out"
-		grep -q '^CREATE ino-f' "$out" && grep -q '^MODIFY ino-f' "$out" &&
-			grep -q '^DELETE ino-f' "$out"
+		[ $rc = 0 ] && grep -q '^CREATE ino-f' "$out" && grep -q '^MODIFY ino-f' "$out"
 	}
 	run "fsnotify-$fs/inotify-create-modify-delete" t_inotify_events
 
@@ -33,12 +63,10 @@ fsnotify_suite() {
 		for i in $(seq 100); do : > "$dir/w/f$i"; done
 		settle
 		before=$(addons_live)
-		out=$dir/w.out
+		out=/tmp/inotify-$fs-w.out
 		# One inotify instance watching n files (not the directory).
-		inotifywait -q -m -e open $(for i in $(seq $n); do echo "$dir/w/f$i"; done) \
-			> "$out" 2>&1 &
-		pid=$!
-		sleep 2
+		inotify_start "$out.err" -e open \
+			$(for i in $(seq $n); do echo "$dir/w/f$i"; done) > "$out" || return 1
 		live_delta_within "$before" $n $((n + 2)) "inotify watches on $n files"
 		rc=$?
 		kill $pid; wait $pid 2>/dev/null
