@@ -10,6 +10,8 @@
 # so that options a patch introduces take the value the fragment asks for.
 # Prints one line per patch; exits non-zero if any build failed.
 # Needs 'make series' first (the history in build/series-git).
+# SERIES_CHECK_FROM=N starts at patch N (a run stopped part way, resumed on
+# the same series); the logs of the earlier patches are kept.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -27,7 +29,10 @@ if [ ! -d "$tree/.git" ] && [ ! -f "$tree/.git" ]; then
 	g worktree prune
 	g worktree add -q --detach "$tree" "v$KVER"
 fi
-rm -rf "$logs"
+from=${SERIES_CHECK_FROM:-1}
+[[ $from =~ ^[1-9][0-9]*$ ]] && [ "$from" -le "${#commits[@]}" ] ||
+	die "SERIES_CHECK_FROM=$from: not a patch number of this series (1-${#commits[@]})"
+[ "$from" = 1 ] && rm -rf "$logs"
 mkdir -p "$logs"
 
 variants=(${SERIES_VARIANTS:-y n})
@@ -35,6 +40,7 @@ failed=0
 start=$(date +%s)
 printf '%-4s %-64s %s\n' "#" "subject" "$(printf '%-14s' "${variants[@]/%/ build}")"
 for i in "${!commits[@]}"; do
+	[ $((i + 1)) -ge "$from" ] || continue
 	c=${commits[$i]}
 	n=$(printf %04d $((i + 1)))
 	git -C "$tree" checkout -q --detach "$c"
@@ -65,5 +71,5 @@ for i in "${!commits[@]}"; do
 	done
 	echo "$line"
 done
-echo "series-check: ${#commits[@]} patches x ${#variants[@]} configurations, $failed failed, $(($(date +%s) - start)) s; logs in $logs"
+echo "series-check: patches $from-${#commits[@]} of ${#commits[@]} x ${#variants[@]} configurations, $failed failed, $(($(date +%s) - start)) s; logs in $logs"
 [ "$failed" = 0 ]
