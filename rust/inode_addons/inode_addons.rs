@@ -417,7 +417,9 @@ pub unsafe extern "C" fn inode_addons_get_nolock(inode: *mut bindings::inode) ->
 pub unsafe extern "C" fn inode_addons_kmemleak_selftest_get(
     inode: *mut bindings::inode,
 ) -> *mut Addons {
-    let scratch = CACHE.as_ref().map(|cache| (cache, cache.alloc_nolock(__GFP_ZERO)));
+    let scratch = CACHE
+        .as_ref()
+        .map(|cache| (cache, cache.alloc_nolock(__GFP_ZERO)));
     // SAFETY: Same safety requirements.
     let addons = unsafe { inode_addons_get_nolock(inode) };
     if let Some((cache, Ok(p))) = scratch {
