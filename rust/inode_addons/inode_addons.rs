@@ -411,7 +411,7 @@ pub unsafe extern "C" fn inode_addons_get_nolock(inode: *mut bindings::inode) ->
 /// # Safety
 ///
 /// Same as [`inode_addons_get_nolock`]. Interrupts must be off, so that all three steps run on
-/// one CPU with no other allocation from [`CACHE`] in between.
+/// one CPU with no other allocation from the container cache in between.
 #[cfg(all(CONFIG_DEBUG_KMEMLEAK, CONFIG_INODE_ADDONS_KUNIT_TEST))]
 #[export]
 pub unsafe extern "C" fn inode_addons_kmemleak_selftest_get(
