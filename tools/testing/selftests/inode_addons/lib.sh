@@ -25,6 +25,19 @@ slab_line() {
 	}' /proc/slabinfo
 }
 
+# wait_for_match SECS ERE FILE [PID]: polls FILE until a line matches ERE,
+# for SECS seconds at most, or until PID, the process expected to write it,
+# has exited.  A fixed sleep is not enough on a loaded TCG guest.
+wait_for_match() {
+	local i
+	for i in $(seq $(($1 * 10))); do
+		grep -qE "$2" "$3" 2>/dev/null && return 0
+		[ -z "${4-}" ] || kill -0 "$4" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # Evict unused inodes and wait until RCU-deferred frees have run: the live
 # count stops changing.
 settle() {

@@ -9,14 +9,10 @@ locks_suite() {
 	# release_flock; returns once /proc/locks lists it (a fixed sleep is
 	# not enough on a loaded TCG guest).  Sets holder and ino.
 	hold_flock() {
-		local i
 		ino=$(stat -c %i "$1")
 		flock -x "$1" sleep 120 &
 		holder=$!
-		for i in $(seq 300); do
-			grep -qE "FLOCK .*:$ino " /proc/locks && return 0
-			sleep 0.1
-		done
+		wait_for_match 30 "FLOCK .*:$ino " /proc/locks && return 0
 		echo "flock(1) did not get the lock on $1 within 30 s"
 		release_flock
 		return 1

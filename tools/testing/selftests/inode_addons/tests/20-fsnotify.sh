@@ -3,23 +3,6 @@
 # the add-on container, on tmpfs and on ext4; marks create containers only on
 # the inodes they watch, and the containers go when the inodes do.
 
-# wait_for_line PATTERN FILE: waits up to 60 s for a line of FILE that
-# matches PATTERN, while inotifywait ($pid) runs.  Timing-free: the guest may
-# be slow (TCG, a busy host).
-wait_for_line() {
-	local i
-	for i in $(seq 600); do
-		grep -q "$1" "$2" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	{
-		echo "no line matching '$1' in $2:"
-		cat "$2"
-	} >&2
-	return 1
-}
-
 # inotify_start ERRFILE ARGS...: runs inotifywait -m ARGS in the background,
 # its pid in $pid, and returns once it has placed its watches (it says so on
 # stderr, ERRFILE).  Output files must not be in a watched directory.
@@ -28,7 +11,11 @@ inotify_start() {
 	shift
 	inotifywait -m "$@" 2> "$err" &
 	pid=$!
-	wait_for_line '^Watches established' "$err" && return 0
+	wait_for_match 60 '^Watches established' "$err" "$pid" && return 0
+	{
+		echo "inotifywait did not place its watches:"
+		cat "$err"
+	} >&2
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	return 1
@@ -44,7 +31,7 @@ fsnotify_suite() {
 		echo a > "$dir/ino-f"
 		echo b >> "$dir/ino-f"
 		rm "$dir/ino-f"
-		wait_for_line '^DELETE ino-f' "$out"
+		wait_for_match 60 '^DELETE ino-f' "$out" "$pid"
 		rc=$?
 		kill $pid; wait $pid 2>/dev/null
 		cat "$out"
