@@ -6,18 +6,22 @@
 //! programs use.  The counters live and die with their inode; the tool keeps
 //! no table of its own in the kernel and cleans nothing up.  See README.md.
 //!
-//! Usage: inode-activity [-i SECS] [-d SECS] [-n N] [-p PREFIX]
+//! Usage: inode-activity [-i SECS] [-d SECS] [-n N] [-p PREFIX] [--pin PATH]
 //!   -i SECS    print the report every SECS seconds too (default: only at exit)
 //!   -d SECS    stop after SECS seconds (default: at SIGINT or SIGTERM)
 //!   -n N       print the N most active files (default 10)
 //!   -p PREFIX  report only the files whose path starts with PREFIX
 //!              (everything is traced either way)
+//!   --pin PATH keep the storage map pinned at PATH in bpffs: the counts
+//!              outlive this run, and a run with the same PATH carries on
+//!              with them (for the inodes still cached); rm PATH to drop them
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -103,14 +107,26 @@ fn install_signal_handlers() -> Result<()> {
     Ok(())
 }
 
+/// A nonzero number that differs between runs: the BPF side announces again
+/// the inodes whose values another run announced (values outlive a run when
+/// the map is pinned).
+fn run_id() -> u32 {
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let id = (t.as_nanos() as u32) ^ std::process::id().rotate_left(16);
+    id.max(1)
+}
+
 struct Options {
     interval: Option<Duration>,
     duration: Option<Duration>,
     top: usize,
     prefix: Option<String>,
+    pin: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: inode-activity [-i SECS] [-d SECS] [-n N] [-p PREFIX]";
+const USAGE: &str = "usage: inode-activity [-i SECS] [-d SECS] [-n N] [-p PREFIX] [--pin PATH]";
 
 fn parse_args() -> Result<Options> {
     let mut opts = Options {
@@ -118,6 +134,7 @@ fn parse_args() -> Result<Options> {
         duration: None,
         top: 10,
         prefix: None,
+        pin: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -130,6 +147,7 @@ fn parse_args() -> Result<Options> {
             "-d" => opts.duration = Some(Duration::from_secs(number(string("seconds")?)?)),
             "-n" => opts.top = number(string("a count")?)? as usize,
             "-p" => opts.prefix = Some(string("a path prefix")?),
+            "--pin" => opts.pin = Some(string("a path in bpffs")?.into()),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -271,17 +289,50 @@ fn main() -> Result<()> {
     let mut open_skel = InodeActivitySkelBuilder::default()
         .open(&mut open_object)
         .context("opening the BPF object")?;
-    open_skel
+    let rodata = open_skel
         .maps
         .rodata_data
         .as_deref_mut()
-        .context("no .rodata in the BPF object")?
-        .self_tgid = std::process::id();
-    let mut skel = open_skel.load().context(
-        "loading the BPF programs (needs root, and a kernel whose tracing programs \
-         may use BPF inode storage: CONFIG_INODE_ADDONS=y)",
-    )?;
+        .context("no .rodata in the BPF object")?;
+    rodata.self_tgid = std::process::id();
+    rodata.run_id = run_id();
+    // libbpf reuses the map pinned at the path if there is one (and refuses
+    // one of another type or layout), else creates the map and pins it there.
+    let reused = match &opts.pin {
+        Some(p) => {
+            open_skel
+                .maps
+                .activity
+                .set_pin_path(p)
+                .with_context(|| format!("--pin {}", p.display()))?;
+            p.exists()
+        }
+        None => false,
+    };
+    let mut skel = open_skel.load().with_context(|| match &opts.pin {
+        Some(p) if reused => format!(
+            "reusing the map pinned at {} (is it one of this tool's?)",
+            p.display()
+        ),
+        Some(p) => format!(
+            "loading the BPF programs and pinning the storage map at {} (needs root, a \
+             kernel whose tracing programs may use BPF inode storage: \
+             CONFIG_INODE_ADDONS=y, and PATH in a mounted bpffs: \
+             mount -t bpf none /sys/fs/bpf)",
+            p.display()
+        ),
+        None => "loading the BPF programs (needs root, and a kernel whose tracing programs \
+                 may use BPF inode storage: CONFIG_INODE_ADDONS=y)"
+            .into(),
+    })?;
     skel.attach().context("attaching the BPF programs")?;
+    if let Some(p) = &opts.pin {
+        eprintln!(
+            "inode-activity: storage map {} {}",
+            if reused { "reused from" } else { "pinned at" },
+            p.display()
+        );
+    }
 
     let seen: Rc<RefCell<HashMap<(u32, u64), Seen>>> = Rc::default();
     let mut rbb = RingBufferBuilder::new();

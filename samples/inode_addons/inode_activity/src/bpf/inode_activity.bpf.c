@@ -10,7 +10,8 @@
  *
  * The value lives as long as the inode: when the inode is evicted, its
  * storage goes with it, and when the tool exits the map and every value in
- * it are freed.  Nothing to clean up, no table to size.
+ * it are freed (unless the map is pinned, see below).  Nothing to clean
+ * up, no table to size.
  *
  * Userspace cannot list an inode storage map (no get_next_key, and 7.3.4
  * has no BPF iterator for it), so the first time an inode gets a value, the
@@ -18,6 +19,10 @@
  * looks the value up by opening that path.  bpf_d_path() is only allowed in
  * a few functions, security_file_open and security_file_permission among
  * them, which is why the value is created there.
+ *
+ * The map may be pinned in bpffs (inode-activity --pin PATH): the values
+ * then outlive the tool, and a new run finds them for the inodes still
+ * cached.  Values of inodes evicted in between went with their inodes.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -40,6 +45,12 @@ struct {
 
 /* The tool's own process, not traced. */
 const volatile __u32 self_tgid;
+/*
+ * Nonzero, different for every run of the tool.  With a pinned map, values
+ * outlive the run that announced them: a value announced by another run is
+ * announced again, so that this run learns its path.
+ */
+const volatile __u32 run_id;
 
 __u64 announce_drops;		/* new_inode events the ring buffer had no room for */
 __u64 storage_failures;		/* no value could be had (allocation failure) */
@@ -70,6 +81,7 @@ static __always_inline struct inode_activity *get_and_announce(struct file *file
 	struct inode *inode = file->f_inode;
 	struct inode_activity *a;
 	struct new_inode_event *e;
+	__u32 seen;
 
 	if (!tracked(inode))
 		return NULL;
@@ -80,12 +92,13 @@ static __always_inline struct inode_activity *get_and_announce(struct file *file
 		__sync_fetch_and_add(&storage_failures, 1);
 		return NULL;
 	}
-	if (a->announced || __sync_val_compare_and_swap(&a->announced, 0, 1) != 0)
+	seen = a->announced;
+	if (seen == run_id || __sync_val_compare_and_swap(&a->announced, seen, run_id) != seen)
 		return a;
 
 	e = bpf_ringbuf_reserve(&new_inodes, sizeof(*e), 0);
 	if (!e) {
-		a->announced = 0;	/* try again next time */
+		a->announced = seen;	/* try again next time */
 		__sync_fetch_and_add(&announce_drops, 1);
 		return a;
 	}

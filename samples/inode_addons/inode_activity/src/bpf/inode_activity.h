@@ -18,7 +18,7 @@ struct inode_activity {
 	__u64 write_bytes;
 	__u64 last_ns;		/* bpf_ktime_get_ns() of the last event */
 	__u32 last_pid;		/* thread group of the last event */
-	__u32 announced;	/* a new_inode event was sent */
+	__u32 announced;	/* run_id of the run a new_inode event went to */
 	char last_comm[IA_COMM_LEN];
 };
 
