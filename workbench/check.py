@@ -76,6 +76,7 @@ EXPECTED_LEAK = re.compile(r"kmemleak: 1 new suspected memory leaks")
 
 TS = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 GUEST = re.compile(r"GUEST: (ok|not ok|skip) (\S+)(?: - (.*))?")
+GUEST_TIME = re.compile(r"^GUEST-TIME: (\S+) (\d+)$")
 
 
 def kunit_parser():
@@ -209,6 +210,19 @@ def excerpt(log, limit):
             ["... the report:"] + lines[at:at + limit - len(user) - 2])
 
 
+def guest_times(log):
+    """One line on where a guest's time went: its boot, each file of
+    tests/, the final kmemleak scans, and the slowest single tests."""
+    times = [(m.group(1), int(m.group(2)))
+             for m in (GUEST_TIME.match(TS.sub("", l).strip()) for l in log.splitlines()) if m]
+    if not times:
+        return "guest times: none reported (the guest did not reach its tests)"
+    files = [(n, t) for n, t in times if n in ("boot", "kmemleak") or n.startswith("tests/")]
+    tests = sorted((x for x in times if x not in files), key=lambda x: -x[1])[:6]
+    return "guest times (s): %s; slowest tests: %s" % (
+        ", ".join("%s %d" % x for x in files), ", ".join("%s %d" % x for x in tests))
+
+
 def cmd_excerpt(a):
     for path in a.files:
         if not os.path.exists(path):
@@ -245,8 +259,16 @@ def cmd_boot(a):
     if wanted("35-test-progs"):
         subprocess.run(["bash", os.path.join(TOP, "workbench/test-progs.sh"), own_vmlinux,
                         test_progs], check=True)
+    # The inode-activity sample, against the same BTF.
+    sample_dir = os.path.join(os.path.dirname(bindir), "sample-target")
+    if wanted("40-inode-activity"):
+        subprocess.run(["bash", os.path.join(TOP, "samples/inode_addons/inode_activity/build.sh"),
+                        own_vmlinux], check=True, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, CARGO_TARGET_DIR=sample_dir,
+                                CARGO_BUILD_JOBS=str(os.cpu_count() or 1)))
     label = a.label or a.variant
-    guest_env = "TEST_PROGS_DIR=%s %s " % (test_progs, a.guest_env or "")
+    guest_env = "TEST_PROGS_DIR=%s INODE_ACTIVITY=%s %s " % (
+        test_progs, os.path.join(sample_dir, "release/inode-activity"), a.guest_env or "")
     cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
            "%s%sGUEST_BIN=%s %s/run_guest.sh %s '%s'" % (
                "EXPECT_NO_BPF_LSM=1 " if a.no_bpf_lsm else "", guest_env, bindir, src,
@@ -265,6 +287,7 @@ def cmd_boot(a):
                     "run.sh exited %d, log: %s" % (p.returncode, log_path)))
     json.dump({"results": res, "seconds": took, "log": log_path}, open(a.out, "w"), indent=1)
     print("boot %s: %.0f s, log %s" % (label, took, log_path))
+    print("  %s" % guest_times(log))
     if any(st == "fail" for _, _, st, _ in res):
         for line in excerpt(log, 80):
             print("  " + line[:200])

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -304,11 +305,34 @@ static int test_ignored(const char *path)
 	     seen_delete ? "seen" : "not seen");
 }
 
+/*
+ * flock FILE...: takes and drops an exclusive flock() on each file, as
+ * flock(1) would, in one process: the first lock on each inode creates
+ * its lock context, which stays until the inode is evicted.
+ */
+static int test_flock_each(int n, char **paths)
+{
+	int i, fd;
+
+	for (i = 0; i < n; i++) {
+		fd = open(paths[i], O_RDONLY);
+		if (fd < 0)
+			FAIL("open %s: %s", paths[i], strerror(errno));
+		if (flock(fd, LOCK_EX))
+			FAIL("flock %s: %s", paths[i], strerror(errno));
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "flock"))
+		return test_flock_each(argc - 2, argv + 2);
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s posix|ofd|lease|fanotify|dnotify|ignored PATH\n",
-			argv[0]);
+		fprintf(stderr,
+			"usage: %s posix|ofd|lease|fanotify|dnotify|ignored PATH\n"
+			"       %s flock FILE...\n", argv[0], argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "posix"))

@@ -3,9 +3,26 @@
 
 STATS=/sys/kernel/debug/inode_addons/stats
 
+# Most guest time under TCG goes to fork and exec (seconds each on the
+# debug kernel), so the helpers below use bash builtins only.
+
+# snooze SECS: sleep(1) without an exec: a read that times out on a FIFO
+# that nobody writes (we hold it open read-write, so it never sees EOF).
+SNOOZE_FIFO=${TMPDIR:-/tmp}/inode_addons-snooze.$$
+mkfifo "$SNOOZE_FIFO"
+exec {SNOOZE_FD}<>"$SNOOZE_FIFO"
+rm -f "$SNOOZE_FIFO"
+snooze() {
+	read -r -t "$1" -u "$SNOOZE_FD" _ || :
+}
+
 # Containers alive now (allocated - freed), exact, from the crate's counters.
 addons_live() {
-	awk '$1 == "live" { print $2 }' "$STATS"
+	local k v
+	while read -r k v _; do
+		[ "$k" = live ] && { echo "$v"; return 0; }
+	done < "$STATS"
+	return 1
 }
 
 # live_delta_within BEFORE LO HI WHAT: the live container count, relative to
@@ -20,22 +37,35 @@ live_delta_within() {
 
 # The container cache's line of /proc/slabinfo: active and total objects.
 slab_line() {
-	awk '$1 == "inode_addons" {
-		printf "slabinfo: %s active / %s objects", $2, $3
-	}' /proc/slabinfo
+	local name active total
+	while read -r name active total _; do
+		[ "$name" = inode_addons ] || continue
+		echo "slabinfo: $active active / $total objects"
+		return 0
+	done < /proc/slabinfo
+}
+
+# file_matches ERE FILE: a line of FILE matches ERE (grep -qE, builtins).
+file_matches() {
+	local line
+	[ -r "$2" ] || return 1
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ $1 ]] && return 0
+	done < "$2"
+	return 1
 }
 
 # wait_for_match SECS ERE FILE [PID]: polls FILE until a line matches ERE,
 # for SECS seconds at most, or until PID, the process expected to write it,
 # has exited.  A fixed sleep is not enough on a loaded TCG guest.
 wait_for_match() {
-	local i
-	for i in $(seq $(($1 * 10))); do
-		grep -qE "$2" "$3" 2>/dev/null && return 0
-		[ -z "${4-}" ] || kill -0 "$4" 2>/dev/null || return 1
-		sleep 0.1
+	local end=$((SECONDS + $1))
+	while :; do
+		file_matches "$2" "$3" && return 0
+		[ -z "${4-}" ] || kill -0 "$4" 2>/dev/null || file_matches "$2" "$3" || return 1
+		[ $SECONDS -lt $end ] || return 1
+		snooze 0.1
 	done
-	return 1
 }
 
 # Evict unused inodes and wait until RCU-deferred frees have run: the live
@@ -43,39 +73,55 @@ wait_for_match() {
 settle() {
 	local last=-1 now i
 	sync
-	for i in $(seq 20); do
+	for ((i = 0; i < 20; i++)); do
 		echo 3 > /proc/sys/vm/drop_caches
-		sleep 0.3
+		snooze 0.3
 		now=$( [ -r "$STATS" ] && addons_live || echo 0)
 		[ "$now" = "$last" ] && return 0
 		last=$now
 	done
 }
 
-# with_image_fs SUITE FS DIR MKFS...: SUITE on a fresh FS made by MKFS on a
-# loop image (sparse, on the guest's /tmp) mounted at DIR.
+# with_image_fs SUITE FS DIR MKFS...: SUITE on FS, made by MKFS on a loop
+# image (sparse, on the guest's /tmp) and mounted at DIR, in a directory of
+# its own.  The image is made once per boot (mkfs alone takes up to a
+# minute under TCG) and mounted afresh for each suite: each unmount still
+# evicts every inode the suite left.  run_guest.sh deletes the images.
 with_image_fs() {
-	local suite=$1 fs=$2 dir=$3 img=$3.img
+	local suite=$1 fs=$2 dir=$3 img=${TMPDIR:-/tmp}/inode_addons-$2.img
 	shift 3
 	mkdir -p "$dir"
-	truncate -s 320M "$img"
-	if "$@" "$img" >/dev/null && mount -o loop "$img" "$dir"; then
-		"$suite" "$fs" "$dir"
+	if [ ! -e "$img" ]; then
+		truncate -s 320M "$img"
+		"$@" "$img" >/dev/null || rm -f "$img"
+	fi
+	if [ -e "$img" ] && mount -o loop "$img" "$dir"; then
+		mkdir "$dir/$suite"
+		"$suite" "$fs" "$dir/$suite"
 		umount "$dir"
 	else
 		nok "$suite/$fs-setup" "cannot make or mount the $fs image"
 	fi
-	rm -f "$img"
 }
 
-# Runs SUITE FSNAME DIR on a fresh tmpfs, ext4, XFS and btrfs: the
-# filesystems whose inode teardown differs (XFS recycles inodes and calls
-# __destroy_inode() itself, btrfs has its own inode cache and eviction).
-# TEST_FILESYSTEMS limits the list (e.g. "tmpfs ext4").
+# The filesystems the suites run on: tmpfs, ext4, XFS and btrfs, whose
+# inode teardown differs (XFS recycles inodes and calls __destroy_inode()
+# itself, btrfs has its own inode cache and eviction).  TEST_FILESYSTEMS
+# limits the list (e.g. "tmpfs ext4").
+ALL_TEST_FILESYSTEMS=${TEST_FILESYSTEMS:-tmpfs ext4 xfs btrfs}
+
+# first_test_fs FS: FS is the first of them, where a suite checks what is
+# the same code on every filesystem (each exec costs seconds under TCG).
+first_test_fs() {
+	[ "$1" = "${ALL_TEST_FILESYSTEMS%% *}" ]
+}
+
+# Runs SUITE FSNAME DIR on a fresh tmpfs, and on each image filesystem of
+# ALL_TEST_FILESYSTEMS.
 with_test_filesystems() {
 	local suite=$1 base fs
 	base=$(mktemp -d /tmp/addons.XXXXXX)
-	for fs in ${TEST_FILESYSTEMS:-tmpfs ext4 xfs btrfs}; do
+	for fs in $ALL_TEST_FILESYSTEMS; do
 		case $fs in
 		tmpfs)
 			mkdir -p "$base/tmpfs"

@@ -20,11 +20,12 @@ nok()  { echo "GUEST: not ok $1 - $2"; GUEST_FAILED=1; }
 skip() { echo "GUEST: skip $1 - $2"; }
 # run NAME CMD...: CMD's exit status decides; its output is kept in the log.
 run() {
-	local name=$1 out rc
+	local name=$1 out rc t0=$SECONDS
 	shift
 	out=$("$@" 2>&1)
 	rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" | sed "s|^|  [$name] |"
+	echo "GUEST-TIME: $name $((SECONDS - t0))"
 	if [ $rc = 0 ]; then
 		ok "$name"
 	elif [ $rc = 4 ]; then
@@ -40,10 +41,17 @@ mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 	mount -t securityfs none /sys/kernel/security
 . "$here/lib.sh"
 
+# Where the guest's time goes (check.py prints the largest): the boot
+# until here, each test (run) and each file of tests/.
+echo "GUEST-TIME: boot $(cut -d. -f1 /proc/uptime)"
 for t in "$here"/tests/$only.sh; do
+	t0=$SECONDS
 	# shellcheck source=/dev/null
 	. "$t"
+	echo "GUEST-TIME: tests/$(basename "$t") $((SECONDS - t0))"
 done
+rm -f "${TMPDIR:-/tmp}"/inode_addons-*.img	# with_image_fs's images
+t0=$SECONDS
 
 # Leaks: the last test.  Two scans, as kmemleak reports an object only
 # once it has stayed unreferenced across scans.
@@ -63,4 +71,5 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 else
 	skip kmemleak/clean "kmemleak not available"
 fi
+echo "GUEST-TIME: kmemleak $((SECONDS - t0))"
 echo "GUEST: done"

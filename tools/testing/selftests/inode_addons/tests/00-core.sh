@@ -36,12 +36,12 @@ t_kmemleak_sees_nolock_containers() {
 	addr=$(printf '0x%x' $(( ~$(cat "$knob") )))
 	echo "leaked container at $addr"
 	# kmemleak reports objects only once they are 5 s old.
-	sleep 6
+	snooze 6
 	for i in $(seq 8); do
 		echo scan > /sys/kernel/debug/kmemleak
 		found=$(grep -A3 "unreferenced object $addr " /sys/kernel/debug/kmemleak)
 		[ -n "$found" ] && break
-		sleep 1
+		snooze 1
 	done
 	echo "$found"
 	echo "reported after $i scan(s)"

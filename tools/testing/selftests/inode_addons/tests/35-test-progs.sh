@@ -77,6 +77,11 @@ t_test_progs() {
 		cp "$dir/kconfig" "/boot/config-$(uname -r)"
 	fi
 	list=$(paste -sd, "$dir/tests.list")
+	# A boot that is there for one question runs only what answers it.
+	if [ -n "${TEST_PROGS_ONLY:-}" ]; then
+		list=$TEST_PROGS_ONLY
+		echo "  [test_progs] TEST_PROGS_ONLY: not running the others"
+	fi
 	deny=$TOO_SLOW
 	echo "  [test_progs] not running $TOO_SLOW: minutes under TCG with KASAN"
 	# Booted without the BPF LSM: what loads LSM programs fails there on
@@ -89,7 +94,7 @@ t_test_progs() {
 	fi
 	if grep -qx "$PER_FS" "$dir/tests.list"; then
 		deny=$deny,$PER_FS
-		echo "  [test_progs] $PER_FS runs on: ${TEST_FILESYSTEMS:-tmpfs ext4 xfs btrfs}"
+		echo "  [test_progs] $PER_FS runs on: $ALL_TEST_FILESYSTEMS"
 	fi
 	echo "  [test_progs] running: $list"
 	test_progs_results test_progs -a "$list" -d "$deny"

@@ -28,7 +28,7 @@ t_stress() {
 	base=$(mktemp -d /tmp/stress.XXXXXX)
 	[ -r "$STATS" ] && { settle; before=$(addons_live); }
 	settle; tasks_before=$(unaccounted_tasks)
-	for fs in ${TEST_FILESYSTEMS:-tmpfs ext4 xfs btrfs}; do
+	for fs in $ALL_TEST_FILESYSTEMS; do
 		mkdir -p "$base/$fs"
 		case $fs in
 		tmpfs)	mount -t tmpfs stress "$base/tmpfs" ;;
