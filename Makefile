@@ -17,6 +17,13 @@ STRESS_SECS ?= 600
 # The short stress run inside make check (seconds).
 CHECK_STRESS_SECS ?= 60
 KUNIT_SUITES := inode_addons inode_addons_rust rust_kernel_slab
+# The BPF-LSM-less boot asks one question, whether inode storage works
+# without the BPF LSM: only the test_progs tests about inode storage.
+NOLSM_TEST_PROGS := inode_storage_tracing,inode_storage_reject,inode_storage_teardown,local_storage_destroy_race
+# The =n boot: inode storage where it lives without the container (the
+# LSM blob) and what =n must refuse; the other storage types do not change
+# with CONFIG_INODE_ADDONS and run in the =y boot.
+N_TEST_PROGS := test_local_storage,inode_storage_null_arg,$(NOLSM_TEST_PROGS)
 
 .PHONY: help deps source kernel kernel-n kernel-kcsan pristine run check stress stress-kcsan \
 	demo size bench series series-check lint kunit clean
@@ -77,11 +84,12 @@ check: kernel kernel-n
 		--guest-env "STRESS_SECS=$(CHECK_STRESS_SECS)" \
 		--out $(BUILD)/results-y.json $(addprefix --expect-suite ,$(KUNIT_SUITES))
 	@python3 $(WB)/check.py boot --variant n --kernel $(KERNEL_N) \
-		--guest-env "TEST_FILESYSTEMS=tmpfs" \
+		--guest-env "TEST_FILESYSTEMS=tmpfs TEST_PROGS_ONLY=$(N_TEST_PROGS)" \
 		--out $(BUILD)/results-n.json
 	@python3 $(WB)/check.py boot --variant y --kernel $(KERNEL_Y) --label y-nolsm \
 		--append "kunit.enable=0 lsm=capability,landlock,lockdown,yama" \
-		--tests "35-*" --no-bpf-lsm --guest-env "TEST_FILESYSTEMS=tmpfs" \
+		--tests "[34]*" --no-bpf-lsm \
+		--guest-env "TEST_FILESYSTEMS=tmpfs TEST_PROGS_ONLY=$(NOLSM_TEST_PROGS)" \
 		--out $(BUILD)/results-y-nolsm.json
 	@python3 $(WB)/check.py summary $(BUILD)/results-lint.json $(BUILD)/results-y.json \
 		$(BUILD)/results-n.json $(BUILD)/results-y-nolsm.json
