@@ -9,6 +9,7 @@
 inotify_start() {
 	local err=$1
 	shift
+	: > "$err"	# no earlier run's line for the first poll to find
 	inotifywait -m "$@" 2> "$err" &
 	pid=$!
 	wait_for_match 300 '^Watches established' "$err" "$pid" && return 0
@@ -49,13 +50,14 @@ fsnotify_suite() {
 	t_containers_only_on_watched() {
 		[ "$variant" = y ] || return 4
 		mkdir -p "$dir/w"
-		for i in $(seq 100); do : > "$dir/w/f$i"; done
+		for ((i = 1; i <= 100; i++)); do : > "$dir/w/f$i"; done
 		settle
 		before=$(addons_live)
 		out=/tmp/inotify-$fs-w.out
 		# One inotify instance watching n files (not the directory).
-		inotify_start "$out.err" -e open \
-			$(for i in $(seq $n); do echo "$dir/w/f$i"; done) > "$out" || return 1
+		local files=()
+		for ((i = 1; i <= n; i++)); do files+=("$dir/w/f$i"); done
+		inotify_start "$out.err" -e open "${files[@]}" > "$out" || return 1
 		live_delta_within "$before" $n $((n + 2)) "inotify watches on $n files"
 		rc=$?
 		kill $pid; wait $pid 2>/dev/null
