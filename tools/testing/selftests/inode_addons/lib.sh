@@ -82,26 +82,27 @@ settle() {
 	done
 }
 
-# with_image_fs SUITE FS DIR MKFS...: SUITE on FS, made by MKFS on a loop
-# image (sparse, on the guest's /tmp) and mounted at DIR, in a directory of
-# its own.  The image is made once per boot (mkfs alone takes up to a
-# minute under TCG) and mounted afresh for each suite: each unmount still
-# evicts every inode the suite left.  run_guest.sh deletes the images.
-with_image_fs() {
-	local suite=$1 fs=$2 dir=$3 img=${TMPDIR:-/tmp}/inode_addons-$2.img
-	shift 3
+# mount_test_fs FS DIR: mounts a fresh tmpfs, or the boot's FS image
+# (ext4, xfs or btrfs: sparse, on the guest's /tmp), at DIR.  Each image is
+# made once per boot (mkfs alone takes up to a minute under TCG) and
+# mounted afresh by each user, which works in a directory of its own: each
+# unmount still evicts every inode the user left.  run_guest.sh deletes
+# the images.
+mount_test_fs() {
+	local fs=$1 dir=$2 img=${TMPDIR:-/tmp}/inode_addons-$1.img
 	mkdir -p "$dir"
+	if [ "$fs" = tmpfs ]; then
+		mount -t tmpfs addons-test "$dir"
+		return
+	fi
 	if [ ! -e "$img" ]; then
 		truncate -s 320M "$img"
-		"$@" "$img" >/dev/null || rm -f "$img"
+		case $fs in
+		ext4)	mkfs.ext4 -q -F "$img" ;;
+		*)	"mkfs.$fs" -q -f "$img" ;;
+		esac >/dev/null || { rm -f "$img"; return 1; }
 	fi
-	if [ -e "$img" ] && mount -o loop "$img" "$dir"; then
-		mkdir "$dir/$suite"
-		"$suite" "$fs" "$dir/$suite"
-		umount "$dir"
-	else
-		nok "$suite/$fs-setup" "cannot make or mount the $fs image"
-	fi
+	mount -o loop "$img" "$dir"
 }
 
 # The filesystems the suites run on: tmpfs, ext4, XFS and btrfs, whose
@@ -116,22 +117,19 @@ first_test_fs() {
 	[ "$1" = "${ALL_TEST_FILESYSTEMS%% *}" ]
 }
 
-# Runs SUITE FSNAME DIR on a fresh tmpfs, and on each image filesystem of
-# ALL_TEST_FILESYSTEMS.
+# Runs SUITE FSNAME DIR on each of ALL_TEST_FILESYSTEMS (mount_test_fs),
+# DIR a directory of its own.
 with_test_filesystems() {
 	local suite=$1 base fs
 	base=$(mktemp -d /tmp/addons.XXXXXX)
 	for fs in $ALL_TEST_FILESYSTEMS; do
-		case $fs in
-		tmpfs)
-			mkdir -p "$base/tmpfs"
-			mount -t tmpfs addons-test "$base/tmpfs"
-			"$suite" tmpfs "$base/tmpfs"
-			umount "$base/tmpfs" ;;
-		ext4)	with_image_fs "$suite" ext4 "$base/ext4" mkfs.ext4 -q -F ;;
-		xfs)	with_image_fs "$suite" xfs "$base/xfs" mkfs.xfs -q -f ;;
-		btrfs)	with_image_fs "$suite" btrfs "$base/btrfs" mkfs.btrfs -q -f ;;
-		esac
+		if mount_test_fs "$fs" "$base/$fs"; then
+			mkdir "$base/$fs/$suite"
+			"$suite" "$fs" "$base/$fs/$suite"
+			umount "$base/$fs"
+		else
+			nok "$suite/$fs-setup" "cannot make or mount the $fs filesystem"
+		fi
 	done
 	rm -rf "$base"
 }

@@ -37,7 +37,7 @@ t_kmemleak_sees_nolock_containers() {
 	echo "leaked container at $addr"
 	# kmemleak reports objects only once they are 5 s old.
 	snooze 6
-	for i in $(seq 8); do
+	for ((i = 1; i <= 8; i++)); do
 		echo scan > /sys/kernel/debug/kmemleak
 		found=$(grep -A3 "unreferenced object $addr " /sys/kernel/debug/kmemleak)
 		[ -n "$found" ] && break

@@ -93,8 +93,9 @@ locks_suite() {
 		live_delta_within "$before" 0 2 "200 new files" || return 1
 		# One process takes and drops the $n locks (an exec each would
 		# cost seconds under TCG).
-		addons_test flock $(for ((i = 1; i <= n; i++)); do echo "$dir/many/f$i"; done) ||
-			return 1
+		local files=()
+		for ((i = 1; i <= n; i++)); do files+=("$dir/many/f$i"); done
+		addons_test flock "${files[@]}" || return 1
 		live_delta_within "$before" $n $((n + 2)) "flock on $n of them" || return 1
 		rm -rf "$dir/many"
 		settle

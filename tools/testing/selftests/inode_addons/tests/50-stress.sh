@@ -29,20 +29,13 @@ t_stress() {
 	[ -r "$STATS" ] && { settle; before=$(addons_live); }
 	settle; tasks_before=$(unaccounted_tasks)
 	for fs in $ALL_TEST_FILESYSTEMS; do
-		mkdir -p "$base/$fs"
-		case $fs in
-		tmpfs)	mount -t tmpfs stress "$base/tmpfs" ;;
-		ext4)	truncate -s 320M "$base/ext4.img" && mkfs.ext4 -q -F "$base/ext4.img" &&
-			mount -o loop "$base/ext4.img" "$base/ext4" ;;
-		*)	truncate -s 320M "$base/$fs.img" &&
-			mkfs.$fs -q -f "$base/$fs.img" >/dev/null &&
-			mount -o loop "$base/$fs.img" "$base/$fs" ;;
-		esac || { echo "cannot mount $fs"; return 1; }
-		dirs+=("$base/$fs")
+		mount_test_fs "$fs" "$base/$fs" || { echo "cannot mount $fs"; return 1; }
+		mkdir "$base/$fs/stress"
+		dirs+=("$base/$fs/stress")
 	done
 	"$bin" "$secs" "${dirs[@]}"
 	rc=$?
-	for fs in "${dirs[@]}"; do umount "$fs"; done
+	for fs in $ALL_TEST_FILESYSTEMS; do umount "$base/$fs"; done
 	rm -rf "$base"
 	if [ -r "$STATS" ]; then
 		settle
