@@ -50,6 +50,14 @@ ia_suite() {
 		sed 's/^/    /' "$log"
 		[ $rc = 0 ] || { echo "inode-activity exited with $rc"; return 1; }
 	}
+	# expect_line TEXT: the tool's log has a line with TEXT; else says so
+	# and shows the log.
+	expect_line() {
+		grep -qF "$1" "$log" && return 0
+		echo "no line with '$1' in the tool's log:"
+		sed 's/^/    /' "$log"
+		return 1
+	}
 	# expect_opens FILE N: the tool's final report gives FILE N opens
 	# ("none": no row at all).
 	expect_opens() {
@@ -120,7 +128,7 @@ ia_suite() {
 		echo data > "$w/a"
 		echo data > "$w/b"
 		ia_start "$w.1" --pin "$pin" || return 1
-		grep -q "storage map pinned at $pin" "$log" || return 1
+		expect_line "storage map pinned at $pin" || return 1
 		opens a 3
 		opens b 5
 		ia_stop || return 1
@@ -134,7 +142,7 @@ ia_suite() {
 		settle
 		echo data > "$w/b"
 		ia_start "$w.2" --pin "$pin" || return 1
-		grep -q "storage map reused from $pin" "$log" || return 1
+		expect_line "storage map reused from $pin" || return 1
 		opens a 1
 		opens b 1
 		ia_stop || return 1
