@@ -22,7 +22,7 @@ CHECK_Y_TIMEOUT ?= 3300
 KUNIT_SUITES := inode_addons inode_addons_rust rust_kernel_slab
 # The BPF-LSM-less boot asks one question, whether inode storage works
 # without the BPF LSM: only the test_progs tests about inode storage.
-NOLSM_TEST_PROGS := inode_storage_tracing,inode_storage_reject,inode_storage_teardown,local_storage_destroy_race
+NOLSM_TEST_PROGS := inode_storage_tracing,inode_storage_reject,inode_storage_teardown,local_storage_destroy_race,fanotify_filter
 # The =n boot: inode storage where it lives without the container (the
 # LSM blob) and what =n must refuse; the other storage types do not change
 # with CONFIG_INODE_ADDONS and run in the =y boot.
@@ -137,8 +137,10 @@ bench: source
 	@bash $(WB)/bench/bench.sh
 
 demo: kernel
-	@CARGO_BUILD_JOBS=$$(nproc) bash samples/inode_addons/inode_activity/build.sh \
-		$(BUILD)/out-y/vmlinux >/dev/null
+	@for t in inode_activity fanotify_subtree; do \
+		CARGO_BUILD_JOBS=$$(nproc) bash samples/inode_addons/build.sh $$t \
+			$(BUILD)/out-y/vmlinux >/dev/null || exit 1; \
+	done
 	@bash $(WB)/run.sh $(KERNEL_Y) "BUILD_DIR=$(BUILD) samples/inode_addons/demo.sh" 2>&1 | \
 		python3 $(WB)/demo_filter.py; exit $${PIPESTATUS[0]}
 

@@ -259,16 +259,19 @@ def cmd_boot(a):
     if wanted("35-test-progs"):
         subprocess.run(["bash", os.path.join(TOP, "workbench/test-progs.sh"), own_vmlinux,
                         test_progs], check=True)
-    # The inode-activity sample, against the same BTF.
+    # The samples, against the same BTF.
     sample_dir = os.path.join(os.path.dirname(bindir), "sample-target")
-    if wanted("40-inode-activity"):
-        subprocess.run(["bash", os.path.join(TOP, "samples/inode_addons/inode_activity/build.sh"),
-                        own_vmlinux], check=True, stdout=subprocess.DEVNULL,
-                       env=dict(os.environ, CARGO_TARGET_DIR=sample_dir,
-                                CARGO_BUILD_JOBS=str(os.cpu_count() or 1)))
+    for tool, test in (("inode_activity", "40-inode-activity"),
+                       ("fanotify_subtree", "45-fanotify-subtree")):
+        if wanted(test):
+            subprocess.run(["bash", os.path.join(TOP, "samples/inode_addons/build.sh"), tool,
+                            own_vmlinux], check=True, stdout=subprocess.DEVNULL,
+                           env=dict(os.environ, CARGO_TARGET_DIR=sample_dir,
+                                    CARGO_BUILD_JOBS=str(os.cpu_count() or 1)))
     label = a.label or a.variant
-    guest_env = "TEST_PROGS_DIR=%s INODE_ACTIVITY=%s %s " % (
-        test_progs, os.path.join(sample_dir, "release/inode-activity"), a.guest_env or "")
+    guest_env = "TEST_PROGS_DIR=%s INODE_ACTIVITY=%s FANOTIFY_SUBTREE=%s %s " % (
+        test_progs, os.path.join(sample_dir, "release/inode-activity"),
+        os.path.join(sample_dir, "release/fanotify-subtree"), a.guest_env or "")
     cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
            "%s%sGUEST_BIN=%s %s/run_guest.sh %s '%s'" % (
                "EXPECT_NO_BPF_LSM=1 " if a.no_bpf_lsm else "", guest_env, bindir, src,

@@ -36,7 +36,7 @@ UPSTREAM_TESTS="
 "
 OUR_TESTS="
   inode_storage_tracing inode_storage_reject inode_storage_null_arg
-  local_storage_destroy_race inode_storage_teardown
+  local_storage_destroy_race inode_storage_teardown fanotify_filter
 "
 TESTS="${TESTS:-$UPSTREAM_TESTS $OUR_TESTS} ${EXTRA_TESTS:-}"
 

@@ -35,8 +35,11 @@ for i in 1 2 3; do echo 3 > /proc/sys/vm/drop_caches; sleep 1; done
 say "after unmount (inodes evicted, containers freed after RCU): $(active)"
 rmdir "$dir"
 
-# BPF inode storage from tracing programs: the inode-activity sample.
+# The sample tools, each with its demo (a directory here with run_demo.sh).
 here=$(cd "$(dirname "$0")" && pwd)
-say ""
-say "inode-activity: per-inode opens/reads/writes kept in BPF inode storage"
-"$here/inode_activity/run_demo.sh"
+rc=0
+for demo in "$here"/*/run_demo.sh; do
+	say ""
+	"$demo" || rc=1
+done
+exit $rc

@@ -20,6 +20,7 @@ say() { echo "DEMO: $*"; }
 [ "$(id -u)" = 0 ] || { say "must run as root"; exit 2; }
 [ -x "$tool" ] || { say "no tool at $tool: run $here/build.sh first"; exit 2; }
 
+say "inode-activity: per-inode opens/reads/writes kept in BPF inode storage"
 work=$(mktemp -d /tmp/inode-activity.XXXXXX)
 mount -t tmpfs inode-activity "$work" || { say "cannot mount a tmpfs on $work"; exit 2; }
 log=$work.log

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //
-// Compiles src/bpf/inode_activity.bpf.c and generates its Rust skeleton.
+// The build script of every tool here (each Cargo.toml says
+// build = "../skel_build.rs"): compiles the tool's src/bpf/NAME.bpf.c, NAME
+// being the package name with '_' for '-', and generates its Rust skeleton,
+// NAME.skel.rs in OUT_DIR.
 //
 // The kernel's types come from a vmlinux.h generated at build time from the
 // kernel the tool will run on, and never committed:
@@ -18,9 +21,6 @@ use std::process::Command;
 
 use libbpf_cargo::SkeletonBuilder;
 
-const SRC: &str = "src/bpf/inode_activity.bpf.c";
-const HDR: &str = "src/bpf/inode_activity.h";
-
 fn clang() -> String {
     if let Ok(c) = env::var("CLANG") {
         return c;
@@ -34,16 +34,20 @@ fn clang() -> String {
 }
 
 fn main() {
+    let name = env::var("CARGO_PKG_NAME")
+        .expect("CARGO_PKG_NAME")
+        .replace('-', "_");
+    let src = format!("src/bpf/{name}.bpf.c");
     println!("cargo:rerun-if-env-changed=VMLINUX_H");
     println!("cargo:rerun-if-env-changed=CLANG");
-    println!("cargo:rerun-if-changed={SRC}");
-    println!("cargo:rerun-if-changed={HDR}");
+    // The program and the headers next to it.
+    println!("cargo:rerun-if-changed=src/bpf");
 
     let vmlinux_h = env::var("VMLINUX_H").unwrap_or_else(|_| {
         panic!(
             "VMLINUX_H is not set: point it at a vmlinux.h of the target kernel, made with\n\
              \tbpftool btf dump file VMLINUX format c > vmlinux.h\n\
-             (samples/inode_addons/inode_activity/build.sh does it)"
+             (samples/inode_addons/build.sh does it)"
         )
     });
     println!("cargo:rerun-if-changed={vmlinux_h}");
@@ -55,9 +59,9 @@ fn main() {
     fs::copy(&vmlinux_h, inc.join("vmlinux.h"))
         .unwrap_or_else(|e| panic!("cannot read VMLINUX_H={vmlinux_h}: {e}"));
 
-    let skel = out.join("inode_activity.skel.rs");
+    let skel = out.join(format!("{name}.skel.rs"));
     SkeletonBuilder::new()
-        .source(SRC)
+        .source(&src)
         .clang(clang())
         .clang_args([
             "-I".into(),
