@@ -241,8 +241,10 @@ def cmd_excerpt(a):
 def cmd_boot(a):
     log_path = a.out.replace(".json", ".log")
     # Userspace helpers for the guest, built on the host (same root filesystem).
-    src = os.path.join(TOP, "tools/testing/selftests/inode_addons")
-    bindir = os.path.join(os.environ.get("BUILD_DIR", os.path.join(TOP, "build")), "guest-bin")
+    # From the applied tree: a later patch of the series may change a file.
+    build_dir = os.environ.get("BUILD_DIR", os.path.join(TOP, "build"))
+    src = os.path.join(build_dir, "linux/tools/testing/selftests/inode_addons")
+    bindir = os.path.join(build_dir, "guest-bin")
     os.makedirs(bindir, exist_ok=True)
     subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror",
                     "-o", os.path.join(bindir, "addons_test"),

@@ -22,7 +22,8 @@ here=$TOP/workbench/bench
 out=$BUILD_DIR/bench
 files=${BENCH_FILES:-1000000}
 read -r -a kernels <<< "${BENCH_KERNELS:-pristine patched onepointer}"
-selftest=$TOP/tools/testing/selftests/inode_addons/bench
+# From the applied tree: a later patch of the series may change a file.
+selftest=$SRC/tools/testing/selftests/inode_addons/bench
 mkdir -p "$out"
 t_start=$SECONDS
 

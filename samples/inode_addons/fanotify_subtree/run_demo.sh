@@ -64,6 +64,8 @@ if grep -q " $work/elsewhere" "$log"; then
 	status=1
 fi
 for f in main.c src src/util.c moved-in.c; do
-	grep -q " $work/project/$f\$" "$log" || { say "MISSING: events of $work/project/$f"; status=1; }
+	grep -q " $work/project/$f\$" "$log" && continue
+	say "MISSING: events of $work/project/$f"
+	status=1
 done
 exit $status

@@ -141,7 +141,7 @@ static void move(const char *root, const char *from, const char *to)
 /* Reads every queued event; returns how many, or -1. */
 static int drain(int group, struct seen *seen)
 {
-	char buf[8192] __attribute__((aligned(8)));
+	__u64 buf[1024];	/* aligned for the event records */
 	struct fanotify_event_metadata *md;
 	int events = 0, i;
 	ssize_t len;
@@ -350,7 +350,7 @@ out_fs:
 struct writer {
 	const char *root;
 	const char *dir;
-	volatile bool *stop;
+	bool *stop;
 	int files;
 };
 
@@ -360,7 +360,7 @@ static void *writer_fn(void *arg)
 	char rel[PATH_MAX];
 	int i = 0;
 
-	while (!*w->stop) {
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
 		snprintf(rel, sizeof(rel), "%s/w%d", w->dir, i++ % 16);
 		write_file(w->root, rel);
 		w->files++;
@@ -377,7 +377,7 @@ static void *writer_fn(void *arg)
 static void test_race(void)
 {
 	struct writer w[2] = {};
-	volatile bool stop = false;
+	bool stop = false;
 	struct fanotify_filter *skel;
 	struct bpf_link *link;
 	struct fixture f = {};
@@ -435,7 +435,7 @@ static void test_race(void)
 			break;
 		}
 	}
-	stop = true;
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	while (started--)
 		pthread_join(t[started], NULL);
 	ASSERT_EQ(i, 300, "rounds");
