@@ -98,7 +98,7 @@ boot() { # kernel-name part log vng-arguments...
 		# the status line that run.sh looks for at power-off.
 		rm -f "$out/$k/guest-$part.status"
 		bash "$TOP/workbench/run.sh" "$(out_dir "$k")/arch/x86/boot/bzImage" \
-			"$selftest/bench_guest.sh $part $out/$k/bin $out/$k${files_arg:-}" \
+			"bash $selftest/bench_guest.sh $part $out/$k/bin $out/$k${files_arg:-}" \
 			"$@" > "$log" 2>&1 || true
 		if [ "$(cat "$out/$k/guest-$part.status" 2>/dev/null)" = 0 ]; then
 			return 0
