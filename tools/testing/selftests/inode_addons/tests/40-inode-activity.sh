@@ -47,6 +47,7 @@ ia_suite() {
 		kill -TERM "$pid"
 		wait "$pid"
 		rc=$?
+		pid=	# reaped: ia_test must not signal a reused pid
 		sed 's/^/    /' "$log"
 		[ $rc = 0 ] || { echo "inode-activity exited with $rc"; return 1; }
 	}
