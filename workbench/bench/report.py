@@ -637,8 +637,8 @@ class Report:
                "inode storage tag lookup) drops the others before they are queued. Cost "
                "per workload event: instructions per file of the round, from the first "
                "`open()` to the last event read, median of "
-               f"{f['rounds']} rounds (in brackets: over the workload alone). Only "
-               "kernels with the filter run this part.")
+               f"{f['rounds']} rounds; the last column subtracts the workload alone "
+               "(mode *none*). Only kernels with the filter run this part.")
         self.w()
         self.w("| kernel | mode | events read per round | instructions per workload event "
                "| over the workload alone |")
