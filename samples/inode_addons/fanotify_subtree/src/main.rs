@@ -18,12 +18,14 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use libbpf_rs::skel::{OpenSkel, SkelBuilder};
 use libbpf_rs::{MapCore, MapFlags};
+
+#[path = "../../stop.rs"]
+mod stop;
 
 mod skel {
     include!(concat!(env!("OUT_DIR"), "/fanotify_subtree.skel.rs"));
@@ -52,29 +54,6 @@ const EVENT_NAMES: [(u64, &str); 6] = [
     (libc::FAN_CLOSE_WRITE, "CLOSE_WRITE"),
     (libc::FAN_ONDIR, "ONDIR"),
 ];
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
-}
-
-fn install_signal_handlers() -> Result<()> {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: a zeroed sigaction is valid; the handler only stores to
-        // an atomic, which is async-signal-safe.
-        let rc = unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut())
-        };
-        if rc != 0 {
-            bail!("sigaction: {}", std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
 
 struct Options {
     duration: Option<Duration>,
@@ -269,7 +248,7 @@ fn read_events(group: &OwnedFd, mount_fd: &OwnedFd, quiet: bool) -> Result<u64> 
 
 fn main() -> Result<()> {
     let opts = parse_args()?;
-    install_signal_handlers()?;
+    stop::install().context("sigaction")?;
     let dir =
         std::fs::canonicalize(&opts.dir).with_context(|| format!("{}", opts.dir.display()))?;
 
@@ -315,7 +294,7 @@ fn main() -> Result<()> {
 
     let start = Instant::now();
     let mut received = 0;
-    while !STOP.load(Ordering::SeqCst) {
+    while !stop::requested() {
         let mut pfd = libc::pollfd {
             fd: group.as_raw_fd(),
             events: libc::POLLIN,

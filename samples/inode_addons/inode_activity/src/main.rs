@@ -23,12 +23,14 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use libbpf_rs::skel::{OpenSkel, Skel, SkelBuilder};
 use libbpf_rs::{MapCore, MapFlags, RingBufferBuilder};
+
+#[path = "../../stop.rs"]
+mod stop;
 
 mod skel {
     include!(concat!(env!("OUT_DIR"), "/inode_activity.skel.rs"));
@@ -82,29 +84,6 @@ fn kdev(dev: u64) -> u32 {
     let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
     let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
     ((major << 20) | minor) as u32
-}
-
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::SeqCst);
-}
-
-fn install_signal_handlers() -> Result<()> {
-    for sig in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: a zeroed sigaction is valid; the handler only stores to
-        // an atomic, which is async-signal-safe.
-        let rc = unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut())
-        };
-        if rc != 0 {
-            bail!("sigaction: {}", std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
 }
 
 /// A nonzero number that differs between runs: the BPF side announces again
@@ -283,7 +262,7 @@ fn report(
 
 fn main() -> Result<()> {
     let opts = parse_args()?;
-    install_signal_handlers()?;
+    stop::install().context("sigaction")?;
 
     let mut open_object = MaybeUninit::uninit();
     let mut open_skel = InodeActivitySkelBuilder::default()
@@ -360,9 +339,9 @@ fn main() -> Result<()> {
     );
     let start = Instant::now();
     let mut last = Instant::now();
-    while !STOP.load(Ordering::SeqCst) {
+    while !stop::requested() {
         if let Err(e) = rb.poll(Duration::from_millis(200)) {
-            if !STOP.load(Ordering::SeqCst) {
+            if !stop::requested() {
                 return Err(e).context("polling the ring buffer");
             }
         }
