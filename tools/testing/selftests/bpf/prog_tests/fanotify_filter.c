@@ -183,6 +183,34 @@ static __u64 mask_of(struct seen *seen, const char *name)
 	return 0;
 }
 
+/*
+ * Loads the filter and publishes it (*@link); with @root, tags @root/in.
+ * Returns the skeleton, or NULL with nothing left behind.
+ */
+static struct fanotify_filter *filter_start(const char *root, struct bpf_link **link)
+{
+	struct fanotify_filter *skel;
+	char in[PATH_MAX];
+
+	*link = NULL;
+	skel = fanotify_filter__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "open_and_load"))
+		return NULL;
+	*link = bpf_map__attach_struct_ops(skel->maps.subtree);
+	if (!ASSERT_OK_PTR(*link, "attach_struct_ops"))
+		goto err;
+	if (!root)
+		return skel;
+	snprintf(in, sizeof(in), "%s/in", root);
+	if (ASSERT_OK(tag(skel, in), "tag in"))
+		return skel;
+err:
+	bpf_link__destroy(*link);
+	*link = NULL;
+	fanotify_filter__destroy(skel);
+	return NULL;
+}
+
 static void test_subtree(void)
 {
 	struct fanotify_filter *skel;
@@ -195,15 +223,9 @@ static void test_subtree(void)
 
 	if (fs_setup(&f))
 		return;
-	skel = fanotify_filter__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "open_and_load"))
+	skel = filter_start(f.root, &link);
+	if (!skel)
 		goto out_fs;
-	link = bpf_map__attach_struct_ops(skel->maps.subtree);
-	if (!ASSERT_OK_PTR(link, "attach_struct_ops"))
-		goto out;
-	snprintf(rel, sizeof(rel), "%s/in", f.root);
-	if (!ASSERT_OK(tag(skel, rel), "tag in"))
-		goto out;
 	f.group = group_open(f.root);
 	if (f.group < 0)
 		goto out;
@@ -303,14 +325,9 @@ static void test_lifetime(void)
 
 	if (fs_setup(&f))
 		return;
-	skel = fanotify_filter__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "open_and_load"))
+	skel = filter_start(NULL, &link);
+	if (!skel)
 		goto out_fs;
-	link = bpf_map__attach_struct_ops(skel->maps.subtree);
-	if (!ASSERT_OK_PTR(link, "attach_struct_ops")) {
-		fanotify_filter__destroy(skel);
-		goto out_fs;
-	}
 	ASSERT_OK(bpf_map_get_info_by_fd(bpf_map__fd(skel->maps.subtree), &info, &len),
 		  "map info");
 	f.group = group_open(f.root);
@@ -387,15 +404,9 @@ static void test_race(void)
 
 	if (fs_setup(&f))
 		return;
-	skel = fanotify_filter__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "open_and_load"))
+	skel = filter_start(f.root, &link);
+	if (!skel)
 		goto out_fs;
-	link = bpf_map__attach_struct_ops(skel->maps.subtree);
-	if (!ASSERT_OK_PTR(link, "attach_struct_ops"))
-		goto out;
-	snprintf(seen.name[0], sizeof(seen.name[0]), "%s/in", f.root);
-	if (!ASSERT_OK(tag(skel, seen.name[0]), "tag in"))
-		goto out;
 
 	for (i = 0; i < 2; i++) {
 		w[i] = (struct writer){ .root = f.root, .dir = i ? "out" : "in", .stop = &stop };
@@ -445,7 +456,6 @@ static void test_race(void)
 	ASSERT_GT(skel->bss->delivered, 0, "delivered");
 	if (f.group >= 0)
 		close(f.group);
-out:
 	bpf_link__destroy(link);
 	fanotify_filter__destroy(skel);
 out_fs:
@@ -459,12 +469,9 @@ static void test_refused(void)
 	__u64 caps = 0;
 	int group, unpriv, err;
 
-	skel = fanotify_filter__open_and_load();
-	if (!ASSERT_OK_PTR(skel, "open_and_load"))
+	skel = filter_start(NULL, &link);
+	if (!skel)
 		return;
-	link = bpf_map__attach_struct_ops(skel->maps.subtree);
-	if (!ASSERT_OK_PTR(link, "attach_struct_ops"))
-		goto out;
 
 	/* A name is published once. */
 	twin = fanotify_filter__open_and_load();
@@ -496,7 +503,6 @@ out_group:
 	close(group);
 out_link:
 	bpf_link__destroy(link);
-out:
 	fanotify_filter__destroy(twin);
 	fanotify_filter__destroy(skel);
 }
