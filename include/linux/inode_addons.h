@@ -32,19 +32,79 @@
 struct fsnotify_mark_connector;
 struct bpf_local_storage;
 struct file_lock_context;
+struct cdev_inode;
+
+/*
+ * __INODE_ADDONS_IF(option, tokens...) - @tokens if Kconfig @option is y
+ *
+ * IS_ENABLED() at the preprocessor's token level, so that a list entry can
+ * declare a struct member only when its subsystem is built in.
+ */
+#define __INODE_ADDONS_IF(option, ...)	___INODE_ADDONS_IF(IS_ENABLED(option), __VA_ARGS__)
+#define ___INODE_ADDONS_IF(on, ...)	____INODE_ADDONS_IF(on, __VA_ARGS__)
+#define ____INODE_ADDONS_IF(on, ...)	__INODE_ADDONS_IF_##on(__VA_ARGS__)
+#define __INODE_ADDONS_IF_1(...)	__VA_ARGS__
+#define __INODE_ADDONS_IF_0(...)
+
+/**
+ * INODE_ADDONS - the add-ons, one line each
+ * @X: a macro called as X(BIT, CONFIG_OPTION, type, member) for each add-on
+ *
+ * The single declaration from which struct inode_addons, enum
+ * inode_addons_bits and inode_addons_members() follow.  An entry names:
+ *
+ * - BIT: the add-on's bit in enum inode_addons_bits, INODE_ADDONS_<BIT>.
+ *   Bits are numbered in list order after INODE_ADDONS_CONTAINER and exist
+ *   whatever the configuration, so a BPF program built against one kernel
+ *   reads the same bit names on another (they are ABI through BTF): append,
+ *   never reorder.
+ * - CONFIG_OPTION: the Kconfig symbol of the subsystem that owns the member;
+ *   the member exists only when it is y, so an add-on whose subsystem is
+ *   configured out costs nothing.
+ * - type and member: the member of struct inode_addons.  It must be one
+ *   machine word (a pointer, or a counter of the word's size), all-zero
+ *   while the add-on is unused: a new container is zeroed, the dead one
+ *   is all-zero, and inode_addons_members() reports a member in use when
+ *   any of its bytes is not zero.
+ *
+ * The members:
+ *
+ * - i_flctx: the file lock context, see locks_inode_context();
+ * - i_fsnotify_marks: the fsnotify mark connector, see
+ *   fsnotify_inode_connp();
+ * - i_bpf_storage: BPF inode-local storage, whose owner is the container
+ *   itself; see kernel/bpf/bpf_inode_storage.c;
+ * - i_cdev_inode: the entry of an opened character device inode on its
+ *   cdev's list, see fs/char_dev.c (char_dev.c is always built);
+ * - i_sequence: the number that identifies the inode in shared futex keys
+ *   for its lifetime, see get_futex_key(); set once, on first use, and
+ *   never released: it goes with the container.
+ *
+ * A new add-on is one line here, plus its subsystem's code: see
+ * Documentation/filesystems/inode-addons.rst for which fields qualify.
+ */
+#define INODE_ADDONS(X)							\
+	X(FLCTX,	CONFIG_FILE_LOCKING,					\
+	  struct file_lock_context *,			i_flctx)		\
+	X(FSNOTIFY,	CONFIG_FSNOTIFY,					\
+	  struct fsnotify_mark_connector __rcu *,	i_fsnotify_marks)	\
+	X(BPF_STORAGE,	CONFIG_BPF_INODE_STORAGE,				\
+	  struct bpf_local_storage __rcu *,		i_bpf_storage)		\
+	X(CDEV,		CONFIG_INODE_ADDONS,					\
+	  struct cdev_inode *,				i_cdev_inode)		\
+	X(FUTEX,	CONFIG_FUTEX,						\
+	  atomic64_t,					i_sequence)
 
 /**
  * struct inode_addons - rarely used per-inode pointers
- * @i_fsnotify_marks: fsnotify mark connector, see fsnotify_inode_connp()
- * @i_bpf_storage: BPF inode-local storage, whose owner is the container
- *	itself; see kernel/bpf/bpf_inode_storage.c
- * @i_flctx: file lock context, see locks_inode_context()
  * @rcu: defers freeing past concurrent RCU readers
  *
- * Each member is owned by its subsystem, which publishes it with its own
- * ordering rules exactly as it did when the pointer lived in struct inode.
- * The container only guarantees that, once returned by inode_addons_get(),
- * it stays allocated until an RCU grace period after __destroy_inode().
+ * One member per entry of INODE_ADDONS() whose subsystem is built in, then
+ * @rcu.  Each member is owned by its subsystem, which publishes it with its
+ * own ordering rules exactly as it did when the pointer lived in struct
+ * inode.  The container only guarantees that, once returned by
+ * inode_addons_get(), it stays allocated until an RCU grace period after
+ * __destroy_inode().
  *
  * BPF storage is the one member that __destroy_inode() leaves in place: BPF
  * programs reach the container without holding a reference on the inode
@@ -54,9 +114,10 @@ struct file_lock_context;
  * destroys the storage first, when no program can reach it any more.
  */
 struct inode_addons {
-	struct fsnotify_mark_connector __rcu	*i_fsnotify_marks;
-	struct bpf_local_storage __rcu		*i_bpf_storage;
-	struct file_lock_context		*i_flctx;
+#define __INODE_ADDONS_MEMBER(bit, option, type, member)			\
+	__INODE_ADDONS_IF(option, type member;)
+	INODE_ADDONS(__INODE_ADDONS_MEMBER)
+#undef __INODE_ADDONS_MEMBER
 	struct rcu_head				rcu;
 };
 
@@ -76,12 +137,22 @@ struct inode_addons_stats {
 	u64 failed;
 };
 
-/**
+/* The position of each add-on in INODE_ADDONS(), for its bit below. */
+enum {
+#define __INODE_ADDONS_INDEX(bit, option, type, member)	__INODE_ADDONS_INDEX_##bit,
+	INODE_ADDONS(__INODE_ADDONS_INDEX)
+#undef __INODE_ADDONS_INDEX
+	__INODE_ADDONS_COUNT
+};
+
+/*
  * enum inode_addons_bits - which add-ons an inode carries
- * @INODE_ADDONS_CONTAINER: the inode has a live container
- * @INODE_ADDONS_FLCTX: a file lock context (i_flctx)
- * @INODE_ADDONS_FSNOTIFY: an fsnotify mark connector (i_fsnotify_marks)
- * @INODE_ADDONS_BPF_STORAGE: BPF inode-local storage (i_bpf_storage)
+ *
+ * INODE_ADDONS_CONTAINER: the inode has a live container; then one bit
+ * INODE_ADDONS_<BIT> per entry of INODE_ADDONS(), in list order: FLCTX (a
+ * file lock context), FSNOTIFY (an fsnotify mark connector), BPF_STORAGE
+ * (BPF inode-local storage), CDEV (an opened character device's entry on
+ * its cdev's list), FUTEX (a futex sequence number).
  *
  * Returned by inode_addons_present() and by the bpf_inode_addons() kfunc, so
  * the values are ABI for BPF programs (they reach them through BTF).  An inode
@@ -89,9 +160,20 @@ struct inode_addons_stats {
  */
 enum inode_addons_bits {
 	INODE_ADDONS_CONTAINER		= 1 << 0,
-	INODE_ADDONS_FLCTX		= 1 << 1,
-	INODE_ADDONS_FSNOTIFY		= 1 << 2,
-	INODE_ADDONS_BPF_STORAGE	= 1 << 3,
+#define __INODE_ADDONS_BIT(bit, option, type, member)			\
+	INODE_ADDONS_##bit = 1 << (__INODE_ADDONS_INDEX_##bit + 1),
+	INODE_ADDONS(__INODE_ADDONS_BIT)
+#undef __INODE_ADDONS_BIT
+};
+
+/*
+ * The add-ons still set when the container is retired, which the container
+ * takes with it: BPF storage, destroyed by the RCU callback that frees the
+ * container, and the futex sequence number, a plain value.  Every other
+ * owner releases its member before __destroy_inode().
+ */
+enum {
+	INODE_ADDONS_FREED_WITH_CONTAINER = INODE_ADDONS_BPF_STORAGE | INODE_ADDONS_FUTEX,
 };
 
 #ifdef CONFIG_INODE_ADDONS
@@ -105,6 +187,8 @@ void inode_addons_reset(struct inode *inode);
 void inode_addons_cache_init(void);
 void inode_addons_read_stats(struct inode_addons_stats *stats);
 u32 inode_addons_present(const struct inode *inode);
+/* In debug.c, generated from INODE_ADDONS(); used by inode_addons.rs. */
+u32 inode_addons_members(const struct inode_addons *addons);
 
 #ifdef CONFIG_BPF_INODE_STORAGE
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The C half of the inode add-on container:
+ *  - inode_addons_members(), generated from the list of add-ons;
  *  - fault injection: "fail_inode_addons=" on the command line, or
  *    /sys/kernel/debug/fail_inode_addons/ (see
  *    Documentation/fault-injection/fault-injection.rst);
@@ -18,6 +19,41 @@
 #include <linux/llist.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+
+/* Each add-on fits the test below: INODE_ADDONS() allows one word. */
+#define __INODE_ADDONS_CHECK(bit, option, type, member)			\
+	__INODE_ADDONS_IF(option, static_assert(sizeof(type) <= sizeof(u64));)
+INODE_ADDONS(__INODE_ADDONS_CHECK)
+#undef __INODE_ADDONS_CHECK
+
+/**
+ * inode_addons_members - which add-ons a container holds
+ * @addons: a container that stays allocated during the call, or the dead one
+ *
+ * A lockless snapshot for introspection: the owners set and clear their
+ * members concurrently, and a member may change right after it was read.
+ * A member is in use when any of its bytes is not zero (INODE_ADDONS()
+ * requires an unused member to be all-zero); a torn read of a member that
+ * is changing still tells one of its two states apart from zero, so the
+ * racy reads are marked as such for KCSAN.
+ *
+ * Return: a mask of enum inode_addons_bits, without INODE_ADDONS_CONTAINER.
+ */
+u32 inode_addons_members(const struct inode_addons *addons)
+{
+	u32 bits = 0;
+
+/* Racy by design: a snapshot, see above. */
+#define __INODE_ADDONS_TEST(bit, option, type, member)			\
+	__INODE_ADDONS_IF(option,						\
+		if (data_race(memchr_inv(&addons->member, 0, /* snapshot */	\
+					 sizeof(addons->member))))		\
+			bits |= INODE_ADDONS_##bit;)
+	INODE_ADDONS(__INODE_ADDONS_TEST)
+#undef __INODE_ADDONS_TEST
+	return bits;
+}
 
 #ifdef CONFIG_FAULT_INJECTION
 

@@ -121,30 +121,14 @@ impl Container {
 
     /// Which members are set, as a mask of `enum inode_addons_bits` without the container bit.
     ///
-    /// A lockless snapshot: a member may be set or cleared right after it was read.
+    /// A lockless snapshot: a member may be set or cleared right after it was read. The test of
+    /// each member is generated in C from the list of add-ons (`INODE_ADDONS()`), so a new add-on
+    /// needs nothing here.
     fn members(&self) -> u32 {
-        let p = self.as_ptr();
-        // SAFETY: The container is allocated for the lifetime of `&self` (type invariants), and
-        // its members are only written with aligned pointer stores, which these relaxed atomic
-        // loads do not race with.
-        let (flctx, marks, storage) = unsafe {
-            (
-                Atomic::from_ptr(&raw mut (*p).i_flctx).load(Relaxed),
-                Atomic::from_ptr(&raw mut (*p).i_fsnotify_marks).load(Relaxed),
-                Atomic::from_ptr(&raw mut (*p).i_bpf_storage).load(Relaxed),
-            )
-        };
-        let mut bits = 0;
-        if !flctx.is_null() {
-            bits |= bindings::inode_addons_bits_INODE_ADDONS_FLCTX;
-        }
-        if !marks.is_null() {
-            bits |= bindings::inode_addons_bits_INODE_ADDONS_FSNOTIFY;
-        }
-        if !storage.is_null() {
-            bits |= bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE;
-        }
-        bits
+        // SAFETY: FFI call; the container is allocated for the lifetime of `&self` (type
+        // invariants), and `inode_addons_members()` only reads it, racing with nothing it cannot
+        // tolerate (see its documentation).
+        unsafe { bindings::inode_addons_members(self.as_ptr()) }
     }
 }
 
@@ -466,9 +450,9 @@ unsafe fn retire(old: *mut Addons) {
     // below, after the last use of `container`.
     let container = unsafe { Container::from_raw(old) };
     // The owners release their members before the container is retired; a member left behind
-    // would leak, so say so. Not BPF storage: `free_rcu` releases it, once no program can reach
-    // it any more.
-    let left = container.members() & !bindings::inode_addons_bits_INODE_ADDONS_BPF_STORAGE;
+    // would leak, so say so. Not those that go with the container: BPF storage, which `free_rcu`
+    // releases once no program can reach it any more, and plain values.
+    let left = container.members() & !bindings::INODE_ADDONS_FREED_WITH_CONTAINER;
     kernel::warn_on!(left != 0);
     // `call_rcu()` takes over the `rcu_head`, which a container waiting to be registered with
     // kmemleak still uses.
@@ -630,10 +614,8 @@ mod tests {
 
     #[test]
     fn dead_container_reads_empty() {
-        // Plain reads of an immutable static: nothing writes `DEAD` (type invariants).
-        assert!(DEAD.0.i_flctx.is_null());
-        assert!(DEAD.0.i_fsnotify_marks.is_null());
-        assert!(DEAD.0.i_bpf_storage.is_null());
+        // SAFETY: FFI call; `DEAD` lives forever and `inode_addons_members()` only reads it.
+        assert_eq!(unsafe { bindings::inode_addons_members(dead()) }, 0);
     }
 
     #[test]

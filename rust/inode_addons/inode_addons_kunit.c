@@ -5,6 +5,7 @@
  */
 #include <kunit/test.h>
 #include <asm/sections.h>
+#include <linux/cdev.h>
 #include <linux/completion.h>
 #include <linux/fault-inject.h>
 #include <linux/filelock.h>
@@ -16,6 +17,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <trace/events/kmem.h>
 
@@ -76,9 +78,8 @@ static void addons_lazy_test(struct kunit *test)
 	a = inode_addons_get(inode);
 	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons(inode), a);
-	KUNIT_EXPECT_NULL(test, a->i_flctx);
-	KUNIT_EXPECT_NULL(test, rcu_access_pointer(a->i_fsnotify_marks));
-	KUNIT_EXPECT_NULL(test, rcu_access_pointer(a->i_bpf_storage));
+	KUNIT_EXPECT_TRUE(test, mem_is_zero(a, offsetof(struct inode_addons, rcu)));
+	KUNIT_EXPECT_EQ(test, inode_addons_members(a), 0);
 
 	b = inode_addons_get(inode);
 	KUNIT_EXPECT_PTR_EQ(test, a, b);
@@ -87,6 +88,45 @@ static void addons_lazy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 1);
 
 	iput(inode);
+}
+
+/*
+ * INODE_ADDONS() generates the struct, the bits and inode_addons_members():
+ * the bits keep the values BPF programs were built with, each entry has its
+ * own bit in list order, setting one member of a private container reports
+ * exactly that bit, and the members built in are all the struct holds
+ * besides its rcu_head.
+ */
+static void addons_list_test(struct kunit *test)
+{
+	struct inode_addons *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	size_t bytes = 0;
+	u32 seen = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, inode_addons_members(a), 0);
+	KUNIT_EXPECT_EQ(test, (u32)INODE_ADDONS_FLCTX, 1u << 1);
+	KUNIT_EXPECT_EQ(test, (u32)INODE_ADDONS_FSNOTIFY, 1u << 2);
+	KUNIT_EXPECT_EQ(test, (u32)INODE_ADDONS_BPF_STORAGE, 1u << 3);
+	KUNIT_EXPECT_EQ(test, (u32)INODE_ADDONS_CDEV, 1u << 4);
+	KUNIT_EXPECT_EQ(test, (u32)INODE_ADDONS_FUTEX, 1u << 5);
+
+#define __INODE_ADDONS_CASE(bit, option, type, member)			\
+	KUNIT_EXPECT_EQ(test, (u32)INODE_ADDONS_##bit,			\
+			2u << __INODE_ADDONS_INDEX_##bit);			\
+	KUNIT_EXPECT_FALSE(test, seen & INODE_ADDONS_##bit);		\
+	seen |= INODE_ADDONS_##bit;						\
+	__INODE_ADDONS_IF(option,						\
+		memset((void *)&a->member, 0xa5, sizeof(a->member));		\
+		KUNIT_EXPECT_EQ_MSG(test, inode_addons_members(a),		\
+				    (u32)INODE_ADDONS_##bit, #member);		\
+		memset((void *)&a->member, 0, sizeof(a->member));		\
+		bytes += sizeof(a->member);)
+	INODE_ADDONS(__INODE_ADDONS_CASE)
+#undef __INODE_ADDONS_CASE
+
+	KUNIT_EXPECT_EQ(test, seen, (u32)GENMASK(__INODE_ADDONS_COUNT, 1));
+	KUNIT_EXPECT_EQ(test, bytes + sizeof(struct rcu_head), sizeof(*a));
 }
 
 static DEFINE_SPINLOCK(atomic_test_lock);
@@ -269,8 +309,7 @@ static int rcu_reader_fn(void *data)
 	while (!READ_ONCE(r->release))
 		cpu_relax();
 	/* Still inside the read-side section that began before eviction. */
-	r->saw_zeroed = !READ_ONCE(r->addons->i_flctx) &&
-			!rcu_access_pointer(r->addons->i_bpf_storage);
+	r->saw_zeroed = !inode_addons_members(r->addons);
 	rcu_read_unlock();
 	complete(&r->done);
 	return 0;
@@ -341,9 +380,8 @@ static void addons_refused_after_teardown_test(struct kunit *test)
 	dead = inode_addons(inode);
 	KUNIT_ASSERT_NOT_NULL(test, dead);
 	KUNIT_EXPECT_PTR_NE(test, dead, a);
-	KUNIT_EXPECT_NULL(test, dead->i_flctx);
-	KUNIT_EXPECT_NULL(test, rcu_access_pointer(dead->i_fsnotify_marks));
-	KUNIT_EXPECT_NULL(test, rcu_access_pointer(dead->i_bpf_storage));
+	KUNIT_EXPECT_TRUE(test, mem_is_zero(dead, sizeof(*dead)));
+	KUNIT_EXPECT_EQ(test, inode_addons_members(dead), 0);
 	/* Shared by every dying inode: read-only, so a stray write faults. */
 	KUNIT_EXPECT_TRUE(test, is_kernel_rodata((unsigned long)dead));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), ERR_PTR(-ESTALE));
@@ -655,8 +693,250 @@ static void addons_test_exit(struct kunit *test)
 		kern_unmount(ctx->mnt);
 }
 
+#define CDEV_INODES	64
+
+static const struct file_operations cdev_test_fops = {
+	.owner = THIS_MODULE,
+};
+
+struct cdev_test {
+	struct cdev *cdev;
+	dev_t dev;
+	struct file *file;
+};
+
+static void cdev_test_start(struct kunit *test, struct cdev_test *t)
+{
+	KUNIT_ASSERT_EQ(test, alloc_chrdev_region(&t->dev, 0, 1, "addons_test"), 0);
+	t->cdev = cdev_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, t->cdev);
+	t->cdev->ops = &cdev_test_fops;
+	KUNIT_ASSERT_EQ(test, cdev_add(t->cdev, t->dev, 1), 0);
+	t->file = kunit_kzalloc(test, sizeof(*t->file), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t->file);
+}
+
+static struct inode *cdev_test_inode(struct kunit *test, struct cdev_test *t)
+{
+	struct inode *inode = fresh_inode(test);
+
+	init_special_inode(inode, S_IFCHR | 0600, t->dev);
+	return inode;
+}
+
+/*
+ * What open(2) and close(2) of the device node do to the inode and the cdev:
+ * chrdev_open() puts the inode on the cdev's list and takes a cdev
+ * reference, which __fput() drops.
+ */
+static int cdev_test_open_close(struct cdev_test *t, struct inode *inode,
+				struct file *file)
+{
+	int err = inode->i_fop->open(inode, file);
+
+	if (err)
+		return err;
+	fops_put(file->f_op);
+	file->f_op = NULL;
+	cdev_put(inode->i_cdev);
+	return 0;
+}
+
+static u32 present(struct inode *inode)
+{
+	u32 bits;
+
+	rcu_read_lock();
+	bits = inode_addons_present(inode);
+	rcu_read_unlock();
+	return bits;
+}
+
+/*
+ * A character device inode's entry on its cdev's list lives in the
+ * container: the first open creates both, a second open reuses them, and
+ * the entry goes with the inode (cd_forget()) or with the cdev
+ * (cdev_purge()), whichever goes first, leaving nothing behind.
+ */
+static void addons_cdev_test(struct kunit *test)
+{
+	const u32 opened = INODE_ADDONS_CONTAINER | INODE_ADDONS_CDEV;
+	struct inode *evicted, *purged;
+	struct cdev_test t;
+
+	cdev_test_start(test, &t);
+	evicted = cdev_test_inode(test, &t);
+	purged = cdev_test_inode(test, &t);
+	KUNIT_EXPECT_EQ(test, present(evicted), 0);
+
+	KUNIT_ASSERT_EQ(test, cdev_test_open_close(&t, evicted, t.file), 0);
+	KUNIT_EXPECT_PTR_EQ(test, evicted->i_cdev, t.cdev);
+	KUNIT_EXPECT_EQ(test, present(evicted), opened);
+	KUNIT_ASSERT_EQ(test, cdev_test_open_close(&t, evicted, t.file), 0);
+	KUNIT_EXPECT_EQ(test, present(evicted), opened);
+	KUNIT_ASSERT_EQ(test, cdev_test_open_close(&t, purged, t.file), 0);
+	KUNIT_EXPECT_EQ(test, present(purged), opened);
+
+	/* The inode goes first: cd_forget() frees its entry. */
+	iput(evicted);
+	/* Then the cdev, with an inode still cached: cdev_purge(). */
+	cdev_del(t.cdev);
+	KUNIT_EXPECT_NULL(test, purged->i_cdev);
+	KUNIT_EXPECT_EQ(test, present(purged), (u32)INODE_ADDONS_CONTAINER);
+	/* Eviction after the purge: nothing left to forget. */
+	iput(purged);
+	unregister_chrdev_region(t.dev, 1);
+}
+
+/* The first open fails cleanly when the container cannot be allocated. */
+static void addons_cdev_open_enomem_test(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	struct fault_attr saved = fail_inode_addons;
+	struct inode *inode;
+	struct cdev_test t;
+	int err;
+
+	cdev_test_start(test, &t);
+	inode = cdev_test_inode(test, &t);
+	fail_inode_addons.probability = 100;
+	fail_inode_addons.interval = 1;
+	fail_inode_addons.task_filter = false;
+	fail_inode_addons.verbose = 0;
+	atomic_set(&fail_inode_addons.times, 1);
+	err = cdev_test_open_close(&t, inode, t.file);
+	fail_inode_addons.probability = saved.probability;
+	fail_inode_addons.interval = saved.interval;
+	fail_inode_addons.task_filter = saved.task_filter;
+	fail_inode_addons.verbose = saved.verbose;
+	atomic_set(&fail_inode_addons.times, atomic_read(&saved.times));
+
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_NULL(test, inode->i_cdev);
+	KUNIT_EXPECT_EQ(test, present(inode), 0);
+	/* The reference that kobj_lookup() took was dropped. */
+	KUNIT_EXPECT_EQ(test, kref_read(&t.cdev->kobj.kref), 1);
+	KUNIT_EXPECT_TRUE(test, list_empty(&t.cdev->list));
+
+	/* The fault budget is spent: the next open succeeds. */
+	KUNIT_ASSERT_EQ(test, cdev_test_open_close(&t, inode, t.file), 0);
+	KUNIT_EXPECT_PTR_EQ(test, inode->i_cdev, t.cdev);
+	iput(inode);
+	cdev_del(t.cdev);
+	unregister_chrdev_region(t.dev, 1);
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+#endif
+}
+
+struct cdev_race_worker {
+	struct cdev_test *t;
+	struct inode **inodes;
+	struct completion *start;
+	struct completion done;
+	struct file *file;
+	int (*fn)(struct cdev_race_worker *w);
+	int errors;
+};
+
+static int cdev_race_open(struct cdev_race_worker *w)
+{
+	int i, errors = 0;
+
+	for (i = 0; i < CDEV_INODES; i++)
+		errors += !!cdev_test_open_close(w->t, w->inodes[i], w->file);
+	return errors;
+}
+
+static int cdev_race_evict(struct cdev_race_worker *w)
+{
+	int i;
+
+	for (i = 0; i < CDEV_INODES; i++)
+		iput(w->inodes[i]);
+	return 0;
+}
+
+static int cdev_race_purge(struct cdev_race_worker *w)
+{
+	cdev_del(w->t->cdev);
+	return 0;
+}
+
+static int cdev_race_fn(void *data)
+{
+	struct cdev_race_worker *w = data;
+
+	wait_for_completion(w->start);
+	w->errors = w->fn(w);
+	complete(&w->done);
+	return 0;
+}
+
+static void cdev_race(struct kunit *test, struct cdev_race_worker *w, int n)
+{
+	DECLARE_COMPLETION_ONSTACK(start);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		w[i].start = &start;
+		init_completion(&w[i].done);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(cdev_race_fn, &w[i],
+							    "addons_cdev/%d", i)));
+	}
+	complete_all(&start);
+	for (i = 0; i < n; i++) {
+		wait_for_completion(&w[i].done);
+		KUNIT_EXPECT_EQ(test, w[i].errors, 0);
+	}
+}
+
+/*
+ * Threads released together: two first opens of each inode race to put it
+ * on the cdev's list (one entry wins, the other is freed), then the cdev's
+ * removal races with the eviction of every inode, both taking entries off
+ * the list.  Each inode ends on the list once, and KASAN and kmemleak see
+ * every entry freed exactly once.
+ */
+static void addons_cdev_race_test(struct kunit *test)
+{
+	struct cdev_race_worker w[2] = {};
+	struct inode **inodes;
+	struct cdev_test t;
+	struct cdev_inode *ci;
+	int i, listed = 0;
+
+	inodes = kunit_kcalloc(test, CDEV_INODES, sizeof(*inodes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, inodes);
+	cdev_test_start(test, &t);
+	for (i = 0; i < CDEV_INODES; i++)
+		inodes[i] = cdev_test_inode(test, &t);
+
+	for (i = 0; i < 2; i++) {
+		w[i] = (struct cdev_race_worker){ .t = &t, .inodes = inodes,
+						  .fn = cdev_race_open };
+		w[i].file = kunit_kzalloc(test, sizeof(*w[i].file), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, w[i].file);
+	}
+	cdev_race(test, w, 2);
+	for (i = 0; i < CDEV_INODES; i++) {
+		KUNIT_EXPECT_PTR_EQ(test, inodes[i]->i_cdev, t.cdev);
+		ci = inode_addons(inodes[i])->i_cdev_inode;
+		KUNIT_EXPECT_PTR_EQ(test, ci ? ci->inode : NULL, inodes[i]);
+	}
+	list_for_each_entry(ci, &t.cdev->list, list)
+		listed++;
+	KUNIT_EXPECT_EQ(test, listed, CDEV_INODES);
+
+	w[0].fn = cdev_race_evict;
+	w[1].fn = cdev_race_purge;
+	cdev_race(test, w, 2);
+	unregister_chrdev_region(t.dev, 1);
+}
+
 static struct kunit_case inode_addons_test_cases[] = {
 	KUNIT_CASE(addons_lazy_test),
+	KUNIT_CASE(addons_list_test),
 	KUNIT_CASE(addons_atomic_context_test),
 	KUNIT_CASE(addons_nolock_test),
 	KUNIT_CASE_SLOW(addons_race_test),
@@ -666,6 +946,9 @@ static struct kunit_case inode_addons_test_cases[] = {
 	KUNIT_CASE(addons_get_gfp_honours_flags_test),
 	KUNIT_CASE(addons_alloc_failure_test),
 	KUNIT_CASE(addons_lock_and_mark_share_test),
+	KUNIT_CASE(addons_cdev_test),
+	KUNIT_CASE(addons_cdev_open_enomem_test),
+	KUNIT_CASE(addons_cdev_race_test),
 	{}
 };
 

@@ -12,9 +12,14 @@
  *   addons_test dnotify DIR     DN_CREATE on a directory
  *   addons_test ignored FILE    IN_DELETE_SELF then IN_IGNORED when the
  *                               watched inode goes
+ *   addons_test futex DIR       shared futexes keyed by inode: a wake reaches
+ *                               a waiter of the same file, not of another
+ *   addons_test futex-keys FILE...  one FUTEX_WAKE on each file's mapping
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +28,8 @@
 #include <sys/fanotify.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -325,14 +332,131 @@ static int test_flock_each(int n, char **paths)
 	return 0;
 }
 
+static long futex(uint32_t *word, int op, uint32_t val)
+{
+	return syscall(SYS_futex, word, op, val, NULL, NULL, 0);
+}
+
+/* A word of PATH, 4 KiB long, mapped shared at a new address. */
+static uint32_t *map_word(const char *path)
+{
+	int fd = open_file(path, O_RDWR);
+	void *p;
+
+	if (ftruncate(fd, 4096)) {
+		perror(path);
+		exit(1);
+	}
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+	return p;
+}
+
+/* The state letter of /proc/PID/stat. */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * futex DIR: a child waits on the first word of DIR/futex-a, mapped shared
+ * (a key by inode, since the mapping is not private).  Once it sleeps, a
+ * wake on the same offset of DIR/futex-b wakes nobody, and a wake through a
+ * second mapping of futex-a (another address: the key is the inode and the
+ * offset) wakes it.
+ */
+static int test_futex(const char *dir)
+{
+	char a[4096], b[4096];
+	uint32_t *wa, *wa2, *wb;
+	int i, status;
+	long woken = 0;
+	pid_t child;
+
+	snprintf(a, sizeof(a), "%s/futex-a", dir);
+	snprintf(b, sizeof(b), "%s/futex-b", dir);
+	wa = map_word(a);
+	wa2 = map_word(a);
+	wb = map_word(b);
+	if (wa == wa2)
+		FAIL("two mappings of %s at one address", a);
+	child = fork();
+	if (!child) {
+		/* The word stays 0: only a wake ends the wait. */
+		while (futex(wa, FUTEX_WAIT, 0)) {
+			if (errno != EINTR)
+				_exit(2);
+		}
+		_exit(0);
+	}
+	/* Up to 120 s for the child to go to sleep on a loaded TCG guest. */
+	for (i = 0; i < 12000 && !woken; i++) {
+		usleep(10000);
+		if (proc_state(child) != 'S')
+			continue;
+		if (futex(wb, FUTEX_WAKE, 1) != 0)
+			FAIL("a wake on %s woke a waiter of %s", b, a);
+		woken = futex(wa2, FUTEX_WAKE, 1);
+		if (woken < 0)
+			FAIL("FUTEX_WAKE: %s", strerror(errno));
+	}
+	if (!woken) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		FAIL("the waiter on %s was never woken through another mapping", a);
+	}
+	if (waitpid(child, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		FAIL("the waiter failed with status 0x%x", status);
+	return 0;
+}
+
+/*
+ * futex-keys FILE...: one FUTEX_WAKE on the first word of each file, mapped
+ * shared; there is no waiter, but the key is computed, which gives the
+ * inode its futex sequence number.
+ */
+static int test_futex_keys(int n, char **paths)
+{
+	uint32_t *w;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		w = map_word(paths[i]);
+		if (futex(w, FUTEX_WAKE, 1) != 0)
+			FAIL("FUTEX_WAKE on %s: %s", paths[i], strerror(errno));
+		munmap(w, 4096);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && !strcmp(argv[1], "flock"))
 		return test_flock_each(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "futex-keys"))
+		return test_futex_keys(argc - 2, argv + 2);
 	if (argc != 3) {
 		fprintf(stderr,
-			"usage: %s posix|ofd|lease|fanotify|dnotify|ignored PATH\n"
-			"       %s flock FILE...\n", argv[0], argv[0]);
+			"usage: %s posix|ofd|lease|fanotify|dnotify|ignored|futex PATH\n"
+			"       %s flock|futex-keys FILE...\n", argv[0], argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "posix"))
@@ -347,6 +471,8 @@ int main(int argc, char **argv)
 		return test_dnotify(argv[2]);
 	if (!strcmp(argv[1], "ignored"))
 		return test_ignored(argv[2]);
+	if (!strcmp(argv[1], "futex"))
+		return test_futex(argv[2]);
 	fprintf(stderr, "unknown test %s\n", argv[1]);
 	return 2;
 }
