@@ -29,7 +29,7 @@ NOLSM_TEST_PROGS := inode_storage_tracing,inode_storage_reject,inode_storage_tea
 N_TEST_PROGS := test_local_storage,inode_storage_null_arg,$(NOLSM_TEST_PROGS)
 
 .PHONY: help deps source kernel kernel-n kernel-kcsan pristine run check stress stress-kcsan \
-	demo size bench series series-check lint kunit clean
+	demo size census bench series series-check lint kunit clean
 
 help:
 	@echo "make demo      build the patched kernel, boot it, show the container at work"
@@ -40,6 +40,7 @@ help:
 	@echo "make pristine  unpatched 7.3.4, same config  -> $(BUILD)/out-pristine"
 	@echo "make run CMD='...'  boot the built kernel and run CMD in the guest"
 	@echo "make size      sizeof(struct inode), pristine vs patched  -> $(BUILD)/size.md"
+	@echo "make census    which struct inode fields are in use after a workload -> $(BUILD)/census"
 	@echo "make bench     container vs pristine, one pointer, hash maps -> $(BUILD)/bench/report.md"
 	@echo "make stress    STRESS_SECS (default 600) of stress on the debug kernel, 4 filesystems"
 	@echo "make kernel-kcsan  the =y kernel with KCSAN instead of KASAN -> $(KERNEL_KCSAN)"
@@ -135,6 +136,9 @@ kunit: source
 # Not part of check: three more kernels (about 45 min cold) and six boots.
 bench: source
 	@bash $(WB)/bench/bench.sh
+
+census: source
+	@bash $(WB)/census.sh
 
 demo: kernel
 	@for t in inode_activity fanotify_subtree; do \

@@ -238,6 +238,12 @@ def cmd_excerpt(a):
     return 0
 
 
+# tools/testing/selftests/futex/functional programs that tests/25-futex.sh
+# runs (it names them too): the basic operations and shared futexes.
+FUTEX_SELFTESTS = ("futex_wait", "futex_wait_private_mapped_file", "futex_wait_wouldblock",
+                   "futex_wait_timeout", "futex_wait_uninitialized_heap", "futex_requeue",
+                   "futex_waitv")
+
 def cmd_boot(a):
     log_path = a.out.replace(".json", ".log")
     # Userspace helpers for the guest, built on the host (same root filesystem).
@@ -270,10 +276,21 @@ def cmd_boot(a):
                             own_vmlinux], check=True, stdout=subprocess.DEVNULL,
                            env=dict(os.environ, CARGO_TARGET_DIR=sample_dir,
                                     CARGO_BUILD_JOBS=str(os.cpu_count() or 1)))
+    # The kernel's futex selftests that 25-futex runs, from the applied tree.
+    futex_dir = os.path.join(os.path.dirname(bindir), "futex-selftests")
+    if wanted("25-futex"):
+        os.makedirs(futex_dir, exist_ok=True)
+        fsrc = os.path.join(build_dir, "linux/tools/testing/selftests/futex")
+        for t in FUTEX_SELFTESTS:
+            subprocess.run(["gcc", "-O2", "-Wall", "-pthread", "-D_FILE_OFFSET_BITS=64",
+                            "-D_TIME_BITS=64", "-D_GNU_SOURCE", "-I", os.path.join(fsrc, "include"),
+                            "-I", os.path.join(fsrc, ".."), "-o", os.path.join(futex_dir, t),
+                            os.path.join(fsrc, "functional", t + ".c"), "-lpthread", "-lrt"],
+                           check=True)
     label = a.label or a.variant
-    guest_env = "TEST_PROGS_DIR=%s INODE_ACTIVITY=%s FANOTIFY_SUBTREE=%s %s " % (
+    guest_env = "TEST_PROGS_DIR=%s INODE_ACTIVITY=%s FANOTIFY_SUBTREE=%s FUTEX_SELFTESTS=%s %s " % (
         test_progs, os.path.join(sample_dir, "release/inode-activity"),
-        os.path.join(sample_dir, "release/fanotify-subtree"), a.guest_env or "")
+        os.path.join(sample_dir, "release/fanotify-subtree"), futex_dir, a.guest_env or "")
     cmd = ["bash", os.path.join(TOP, "workbench/run.sh"), a.kernel,
            "%s%sGUEST_BIN=%s %s/run_guest.sh %s '%s'" % (
                "EXPECT_NO_BPF_LSM=1 " if a.no_bpf_lsm else "", guest_env, bindir, src,

@@ -86,4 +86,10 @@ if ! command -v vng >/dev/null; then
 		|| die "pip install virtme-ng failed"
 	command -v vng >/dev/null || die "virtme-ng installed but vng is not on PATH"
 fi
+# drgn reads the live kernel for make census.
+if ! python3 -c 'import drgn' 2>/dev/null; then
+	echo "deps: pip install drgn"
+	pip3 install --quiet drgn==0.3.0 2>/dev/null || pip install --quiet drgn==0.3.0 \
+		|| die "pip install drgn failed"
+fi
 echo "deps: ok"
