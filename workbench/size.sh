@@ -21,16 +21,19 @@ inode_size() { # variant suffix base fragment
 declare -A size
 size[debian-pristine]=$(inode_size pristine -debian "$deb_base" "$empty")
 size[debian-patched]=$(inode_size y -debian "$deb_base" "$empty")
+size[debian-n]=$(inode_size n -debian "$deb_base" "$empty")
 size[test-pristine]=$(inode_size pristine "" "" "$TOP/configs/test.config")
 size[test-patched]=$(inode_size y "" "" "$TOP/configs/test.config")
+size[test-n]=$(inode_size n "" "" "$TOP/configs/test.config")
 
 {
-	echo "| config | pristine 7.3.4 | patched (INODE_ADDONS=y) | difference |"
-	echo "| --- | ---: | ---: | ---: |"
+	echo "| config | pristine 7.3.4 | patched (INODE_ADDONS=y) | difference | patched, INODE_ADDONS=n |"
+	echo "| --- | ---: | ---: | ---: | ---: |"
 	for c in debian test; do
 		p=${size[$c-pristine]} q=${size[$c-patched]}
-		echo "| $c | $p | $q | $((q - p)) |"
+		echo "| $c | $p | $q | $((q - p)) | ${size[$c-n]} |"
 	done
 	echo
-	echo "sizeof(struct inode) in bytes, from pahole on fs/inode.o."
+	echo "sizeof(struct inode) in bytes, from pahole on fs/inode.o; with"
+	echo "INODE_ADDONS=n the series leaves struct inode as it was."
 } | tee "$BUILD_DIR/size.md"
