@@ -95,6 +95,10 @@ struct cdev_inode;
 	X(FUTEX,	CONFIG_FUTEX,						\
 	  atomic64_t,					i_sequence)
 
+/* One member of struct inode_addons per add-on built in. */
+#define __INODE_ADDONS_MEMBER(bit, option, type, member)			\
+	__INODE_ADDONS_IF(option, type member;)
+
 /**
  * struct inode_addons - rarely used per-inode pointers
  * @rcu: defers freeing past concurrent RCU readers
@@ -106,20 +110,22 @@ struct cdev_inode;
  * inode_addons_get(), it stays allocated until an RCU grace period after
  * __destroy_inode().
  *
- * BPF storage is the one member that __destroy_inode() leaves in place: BPF
- * programs reach the container without holding a reference on the inode
- * (tracing programs, LSM hooks in RCU path walk), inside an RCU read-side
- * critical section, and may look up, create or delete elements until the
- * container is retired.  The RCU callback that frees a retired container
- * destroys the storage first, when no program can reach it any more.
+ * Two members stay set after __destroy_inode() and go with the container
+ * (INODE_ADDONS_FREED_WITH_CONTAINER): the futex sequence number, a plain
+ * value, and BPF storage, because BPF programs reach the container without
+ * holding a reference on the inode (tracing programs, LSM hooks in RCU path
+ * walk), inside an RCU read-side critical section, and may look up, create
+ * or delete elements until the container is retired.  The RCU callback that
+ * frees a retired container destroys the storage first, when no program can
+ * reach it any more.
  */
 struct inode_addons {
-#define __INODE_ADDONS_MEMBER(bit, option, type, member)			\
-	__INODE_ADDONS_IF(option, type member;)
+	/* private: the members, from INODE_ADDONS() */
 	INODE_ADDONS(__INODE_ADDONS_MEMBER)
-#undef __INODE_ADDONS_MEMBER
+	/* public: */
 	struct rcu_head				rcu;
 };
+#undef __INODE_ADDONS_MEMBER
 
 /**
  * struct inode_addons_stats - counters of the container cache
