@@ -125,6 +125,7 @@ struct inode_addons {
 	/* public: */
 	struct rcu_head				rcu;
 };
+
 #undef __INODE_ADDONS_MEMBER
 
 /**

@@ -455,8 +455,9 @@ int main(int argc, char **argv)
 		return test_futex_keys(argc - 2, argv + 2);
 	if (argc != 3) {
 		fprintf(stderr,
-			"usage: %s posix|ofd|lease|fanotify|dnotify|ignored|futex PATH\n"
-			"       %s flock|futex-keys FILE...\n", argv[0], argv[0]);
+			"usage: %s posix|ofd|lease|fanotify|dnotify|ignored PATH\n"
+			"       %s futex DIR\n"
+			"       %s flock|futex-keys FILE...\n", argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	if (!strcmp(argv[1], "posix"))

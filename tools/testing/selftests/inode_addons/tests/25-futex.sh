@@ -55,7 +55,7 @@ for futex_prog in futex_wait futex_wait_private_mapped_file futex_wait_wouldbloc
 	if [ -x "${FUTEX_SELFTESTS:-}/$futex_prog" ]; then
 		run "futex-selftests/$futex_prog" "$FUTEX_SELFTESTS/$futex_prog"
 	else
-		nok "futex-selftests/$futex_prog" "not built: FUTEX_SELFTESTS=${FUTEX_SELFTESTS:-unset}"
+		nok "futex-selftests/$futex_prog" "not built in ${FUTEX_SELFTESTS:-(unset)}"
 	fi
 done
 cd - >/dev/null || :
