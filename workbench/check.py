@@ -251,6 +251,7 @@ def cmd_excerpt(a):
 FUTEX_SELFTESTS = ("futex_wait", "futex_wait_private_mapped_file", "futex_wait_wouldblock",
                    "futex_wait_timeout", "futex_wait_uninitialized_heap")
 
+
 def cmd_boot(a):
     log_path = a.out.replace(".json", ".log")
     # Userspace helpers for the guest, built on the host (same root filesystem).

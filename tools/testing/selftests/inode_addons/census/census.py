@@ -83,7 +83,6 @@ class Census:
         for i, (_, off, size) in enumerate(self.members):
             if any(raw[off:off + size]):
                 self.used[i] += 1
-        return raw
 
     def rows(self):
         return [{'member': n, 'offset': o, 'size': s, 'used': u,
@@ -102,7 +101,7 @@ def main():
     prog.load_debug_info([args.vmlinux])
 
     inodes = Census(prog, 'struct inode')
-    has_addons = any(m.name == 'i_addons' for m in inodes.t.members)
+    has_addons = inodes.t.has_member('i_addons')
     addons = Census(prog, 'struct inode_addons') if has_addons else None
     by_type = {}
 
