@@ -189,6 +189,7 @@ enum {
 struct inode_addons *inode_addons_get(struct inode *inode);
 struct inode_addons *inode_addons_get_nolock(struct inode *inode);
 struct inode_addons *inode_addons_get_cache(struct inode *inode, gfp_t gfp);
+struct inode_addons *inode_addons_get_flctx(struct inode *inode);
 void inode_addons_destroy(struct inode *inode);
 void inode_addons_reset(struct inode *inode);
 void inode_addons_cache_init(void);
@@ -217,9 +218,9 @@ struct inode_addons *inode_addons_kmemleak_selftest_get(struct inode *inode);
 #endif
 #endif
 
+#ifdef CONFIG_FAULT_INJECTION
 /* Fault injection for the container allocation (fail_inode_addons=). */
 bool inode_addons_should_fail(bool quiet);
-#ifdef CONFIG_FAULT_INJECTION
 extern struct fault_attr fail_inode_addons;
 #endif
 
@@ -239,6 +240,25 @@ static inline struct inode_addons *inode_addons(const struct inode *inode)
 {
 	/* Pairs with the cmpxchg that publishes the container. */
 	return smp_load_acquire(&inode->i_addons);
+}
+
+/**
+ * inode_addons_flctx - where a container's own lock context would be
+ * @addons: a container
+ *
+ * inode_addons_get_flctx() makes a container and the file lock context it
+ * points to in one allocation, the context right after the container, for
+ * the first lock on an inode that has no container.  Such a context is
+ * freed with its container, not on its own: it came with @addons if, and
+ * only if, @addons->i_flctx is the address returned here.  Only computes the
+ * address; @addons may be any container.
+ *
+ * Return: the address right after @addons.
+ */
+static inline struct file_lock_context *
+inode_addons_flctx(struct inode_addons *addons)
+{
+	return (struct file_lock_context *)(addons + 1);
 }
 
 /**

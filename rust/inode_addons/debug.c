@@ -90,13 +90,6 @@ bool inode_addons_should_fail(bool quiet)
 			      quiet ? FAULT_NOWARN : 0);
 }
 
-#else /* !CONFIG_FAULT_INJECTION */
-
-bool inode_addons_should_fail(bool quiet)
-{
-	return false;
-}
-
 #endif /* CONFIG_FAULT_INJECTION */
 
 #ifdef CONFIG_DEBUG_KMEMLEAK

@@ -23,9 +23,11 @@
 //!
 //! Containers come from this crate's cache, through `kmem_cache_alloc()` for callers that may
 //! spin, or `kmem_cache_alloc_nolock()` for those that may run in any context (BPF programs, see
-//! [`inode_addons_get_nolock`]). A published container is freed with `kmem_cache_free()`, from
-//! an RCU callback; a container that lost the publishing race goes back at once, the way its
-//! allocator allows in its caller's context (see [`Source`]).
+//! [`inode_addons_get_nolock`]). The first lock on an inode without a container takes a container
+//! that carries its lock context from a second cache, one allocation instead of two (see
+//! [`inode_addons_get_flctx`]). A published container is freed with `kfree()`, which finds its
+//! cache, from an RCU callback; a container that lost the publishing race goes back at once, the
+//! way its allocator allows in its caller's context (see [`Source`]).
 //!
 //! This crate owns `struct inode_addons` and its C half (`debug.c`), so it touches those through
 //! `bindings` directly; everything generic goes through the `kernel` crate's abstractions.
@@ -36,7 +38,7 @@ use core::ptr::{
 };
 use kernel::{
     alloc::{
-        flags::{__GFP_ACCOUNT, __GFP_NOWARN, __GFP_ZERO, GFP_KERNEL},
+        flags::{__GFP_ACCOUNT, GFP_KERNEL},
         Flags,
     },
     bindings,
@@ -71,10 +73,7 @@ struct DeadAddons(Addons);
 unsafe impl Sync for DeadAddons {}
 
 // INVARIANT: Zeroed here, and immutable.
-static DEAD: DeadAddons = DeadAddons(
-    // SAFETY: All-zero is a valid `struct inode_addons`: null pointers and an unused `rcu_head`.
-    unsafe { core::mem::zeroed() },
-);
+static DEAD: DeadAddons = DeadAddons(EMPTY);
 
 /// The address of [`DEAD`], as stored in `inode->i_addons`.
 ///
@@ -165,6 +164,31 @@ impl<'a> Slot<'a> {
 /// The containers' slab cache, created by [`inode_addons_cache_init`] before the first inode.
 static CACHE: SetOnce<KmemCache<Addons>> = SetOnce::new();
 
+/// A container made by the first lock on its inode, and the lock context it points to, in one
+/// object of [`FLCTX_CACHE`].
+///
+/// `inode_addons_flctx()` in C expects `flctx` right after the container: checked below.
+#[cfg(CONFIG_FILE_LOCKING)]
+#[repr(C)]
+struct LockContainer {
+    addons: Addons,
+    flctx: bindings::file_lock_context,
+}
+
+#[cfg(CONFIG_FILE_LOCKING)]
+const _: () = assert!(core::mem::offset_of!(LockContainer, flctx) == size_of::<Addons>());
+
+/// The cache of [`LockContainer`]s, created with [`CACHE`].
+#[cfg(CONFIG_FILE_LOCKING)]
+static FLCTX_CACHE: SetOnce<KmemCache<LockContainer>> = SetOnce::new();
+
+/// A container with every member unused, as published: all-zero.
+const EMPTY: Addons = {
+    // SAFETY: All-zero is a valid `struct inode_addons`: null pointers, zero counters and an
+    // unused `rcu_head`.
+    unsafe { core::mem::zeroed() }
+};
+
 /// Counters of the cache, for tests and for the benchmarks.
 struct Stats {
     allocated: Atomic<u64>,
@@ -199,62 +223,109 @@ impl From<GetError> for Error {
     }
 }
 
-/// How a new container is allocated from [`CACHE`].
+/// How a new container is allocated.
 ///
-/// Published containers are freed by [`free_rcu`] with `kmem_cache_free()`, whatever the way
-/// they were allocated; this type only tells how to give back a container that was never
-/// published, in the caller's context.
+/// Published containers are freed by [`free_rcu`] with `kfree()`, whatever the way they were
+/// allocated; this type only tells how to give back a container that was never published, in the
+/// caller's context. Every container starts with all its members unused ([`EMPTY`]) but those
+/// its source fills in.
 #[derive(Clone, Copy)]
 enum Source {
     /// [`CACHE`], with the caller's GFP flags, modifiers included (`GFP_NOFS`, `GFP_NOIO`,
-    /// `__GFP_ACCOUNT`...); `__GFP_ZERO` is added.
+    /// `__GFP_ACCOUNT`...).
     Cache(Flags),
     /// [`CACHE`] through `kmem_cache_alloc_nolock()`: callable from any context, NMI included,
     /// and never spins on a lock (only trylocks), so it cannot deadlock with the context it
     /// interrupted; it fails rather than waits for memory.
     NoLock,
+    /// [`FLCTX_CACHE`] with `GFP_KERNEL`: a [`LockContainer`], whose `i_flctx` points to its own
+    /// lock context, initialised by `locks_init_lock_context()`.
+    #[cfg(CONFIG_FILE_LOCKING)]
+    LockContext,
 }
 
 impl Source {
     /// Whether a failure must stay silent; fault injection follows the allocation's choice.
+    #[cfg(CONFIG_FAULT_INJECTION)]
     fn quiet(self) -> bool {
         match self {
-            Source::Cache(flags) => flags.contains(__GFP_NOWARN),
+            Source::Cache(flags) => flags.contains(kernel::alloc::flags::__GFP_NOWARN),
             // `kmem_cache_alloc_nolock()` never warns (it adds `__GFP_NOWARN` itself).
             Source::NoLock => true,
+            #[cfg(CONFIG_FILE_LOCKING)]
+            Source::LockContext => false,
         }
     }
 
-    /// Allocates a zeroed container, or returns `None`.
-    fn alloc(self, cache: &KmemCache<Addons>) -> Option<NonNull<Addons>> {
-        match self {
-            Source::Cache(flags) => cache.alloc(flags | __GFP_ZERO).ok(),
+    /// Allocates a container with its members initialised, or returns `None`.
+    ///
+    /// The members are written here rather than zeroed by the allocator (`__GFP_ZERO`): a few
+    /// stores instead of a `memset()` of the whole object, on the path of every first use.
+    fn alloc(self) -> Option<NonNull<Addons>> {
+        // The caches exist before the first inode does (`inode_init()`); an inode seen without
+        // them would be a bug in the caller, so fail rather than dereference.
+        let p = match self {
+            Source::Cache(flags) => CACHE.as_ref()?.alloc(flags).ok()?,
             // Charged to the active memory cgroup, which BPF sets to the map's, as it does for
             // the storage that needs the container.
-            Source::NoLock => cache.alloc_nolock(__GFP_ZERO | __GFP_ACCOUNT).ok(),
-        }
+            Source::NoLock => CACHE.as_ref()?.alloc_nolock(__GFP_ACCOUNT).ok()?,
+            #[cfg(CONFIG_FILE_LOCKING)]
+            Source::LockContext => {
+                let p = FLCTX_CACHE.as_ref()?.alloc(GFP_KERNEL).ok()?.as_ptr();
+                // SAFETY: `p` is a new object that only this thread can see, valid for writes;
+                // `flctx` is initialised before the container points to it.
+                unsafe {
+                    let ctx = &raw mut (*p).flctx;
+                    bindings::locks_init_lock_context(ctx);
+                    (&raw mut (*p).addons).write(Addons {
+                        i_flctx: ctx,
+                        ..EMPTY
+                    });
+                }
+                // `addons` is the first member: the object's address is the container's.
+                return NonNull::new(p.cast());
+            }
+        };
+        // SAFETY: `p` is a new object of `CACHE`, valid for writes, that only this thread can see.
+        unsafe { p.write(EMPTY) };
+        Some(p)
     }
 
     /// Frees a container that was never published.
     ///
     /// # Safety
     ///
-    /// `p` must have been returned by `self.alloc(cache)`, never published, and must not be used
+    /// `p` must have been returned by `self.alloc()`, never published, and must not be used
     /// afterwards.
-    unsafe fn free(self, cache: &KmemCache<Addons>, p: NonNull<Addons>) {
-        match self {
+    unsafe fn free(self, p: NonNull<Addons>) {
+        // `alloc()` returned `p`, so the cache it came from exists.
+        match (self, CACHE.as_ref()) {
             // SAFETY: `p` came from `cache` and nobody else can see it, per the safety
             // requirements.
-            Source::Cache(_) => unsafe { cache.free(p) },
+            (Source::Cache(_), Some(cache)) => unsafe { cache.free(p) },
             // SAFETY: `p` came from `cache.alloc_nolock()` and nobody else can see it, per the
             // safety requirements. Unlike `free()`, `free_nolock()` is safe in the context the
             // allocation was made in, whatever it is.
-            Source::NoLock => unsafe { cache.free_nolock(p) },
+            (Source::NoLock, Some(cache)) => unsafe { cache.free_nolock(p) },
+            #[cfg(CONFIG_FILE_LOCKING)]
+            (Source::LockContext, _) => {
+                if let Some(cache) = FLCTX_CACHE.as_ref() {
+                    // SAFETY: `p` came from `cache`, at the start of its object, and nobody else
+                    // can see it, per the safety requirements. Its lock context was never used:
+                    // nothing to release.
+                    unsafe { cache.free(p.cast()) };
+                }
+            }
+            _ => {}
         }
     }
 }
 
 /// Returns the container of `inode`, allocating and publishing it on first use.
+///
+/// Inlined into each exported variant, where `source` is a constant: what is left is the path of
+/// that variant only, on the first use of a lock, a mark or BPF storage on the inode.
+#[inline(always)]
 fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
     // SAFETY: This function stores into the slot only a zeroed container it allocated, with a
     // fully ordered `cmpxchg` on `NULL`, and frees it at once if that fails (it was never
@@ -272,16 +343,17 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
         return Ok(cur);
     }
 
-    // The cache exists before the first inode does (`inode_init()`); an inode seen without it
-    // would be a bug in the caller, so fail rather than dereference.
-    let cache = CACHE.as_ref().ok_or(GetError::NoMemory)?;
-    // SAFETY: FFI call into this crate's C half, callable from any context (it never injects a
-    // failure in NMI context, where the fault injection code is not safe).
-    if unsafe { bindings::inode_addons_should_fail(source.quiet()) } {
-        STATS.failed.add(1, Relaxed);
-        return Err(GetError::NoMemory);
+    // Fault injection (`fail_inode_addons=`), if built in.
+    #[cfg(CONFIG_FAULT_INJECTION)]
+    {
+        // SAFETY: FFI call into this crate's C half, callable from any context (it never injects
+        // a failure in NMI context, where the fault injection code is not safe).
+        if unsafe { bindings::inode_addons_should_fail(source.quiet()) } {
+            STATS.failed.add(1, Relaxed);
+            return Err(GetError::NoMemory);
+        }
     }
-    let new = source.alloc(cache).ok_or_else(|| {
+    let new = source.alloc().ok_or_else(|| {
         STATS.failed.add(1, Relaxed);
         GetError::NoMemory
     })?;
@@ -316,9 +388,9 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
             Ok(new)
         }
         Err(_) => {
-            // SAFETY: `new` came from `source.alloc(cache)` and was never published, nobody else
-            // can see it.
-            unsafe { source.free(cache, new) };
+            // SAFETY: `new` came from `source.alloc()` and was never published, nobody else can
+            // see it.
+            unsafe { source.free(new) };
             STATS.freed.add(1, Relaxed);
             STATS.races_lost.add(1, Relaxed);
             // A failed `cmpxchg` is unordered: re-read with acquire to see the winner's zeroing.
@@ -434,6 +506,27 @@ pub unsafe extern "C" fn inode_addons_get_cache(
     to_err_ptr(get(inode, Source::Cache(Flags::from_raw(gfp))))
 }
 
+/// Returns the add-on container of `inode`, creating it with a lock context if needed; may sleep.
+///
+/// For `locks_get_lock_context()`. An inode's first lock usually finds no container: then the
+/// container and the lock context come in one allocation, a [`LockContainer`] whose `i_flctx`
+/// points to its initialised lock context, published as any other container. The lock
+/// context is freed with the container: `locks_free_lock_context()` only clears `i_flctx`. A
+/// container that exists is returned as it is, with or without a lock context; the caller then
+/// allocates one on its own, as before. Errors as for [`inode_addons_get`].
+///
+/// # Safety
+///
+/// Same as [`inode_addons_get`].
+#[cfg(CONFIG_FILE_LOCKING)]
+#[export]
+pub unsafe extern "C" fn inode_addons_get_flctx(inode: *mut bindings::inode) -> *mut Addons {
+    might_sleep();
+    // SAFETY: The caller keeps `inode` valid and initialised for the duration of the call.
+    let inode = unsafe { Inode::from_raw(inode) };
+    to_err_ptr(get(inode, Source::LockContext))
+}
+
 /// Retires what an atomic exchange just took out of an inode's slot, if it is a container.
 ///
 /// `NULL` (no container) and [`DEAD`] (retired before) need nothing.
@@ -490,14 +583,12 @@ unsafe extern "C" fn free_rcu(head: *mut rcu::Head) {
         // fine for `bpf_inode_storage_destroy()`.
         unsafe { bindings::bpf_inode_storage_destroy(addons) };
     }
-    // Containers exist only once `CACHE` does (`get()`), and it is never unset.
-    if let Some(cache) = CACHE.as_ref() {
-        // SAFETY: `addons` is not null: `container_of!` of a valid `head`. The container came
-        // from `CACHE` and is unreachable, per the safety requirements; RCU callbacks run in
-        // softirq context or in a kthread, where `kmem_cache_free()` may be called.
-        unsafe { cache.free(NonNull::new_unchecked(addons)) };
-        STATS.freed.add(1, Relaxed);
-    }
+    // SAFETY: The container is the start of an object of `CACHE` or `FLCTX_CACHE`, which
+    // `kfree()` accepts and returns to its cache, and is unreachable, per the safety
+    // requirements; RCU callbacks run in softirq context or in a kthread, where `kfree()` may be
+    // called. A lock context that came with it was released by `locks_free_lock_context()`.
+    unsafe { bindings::kfree(addons.cast()) };
+    STATS.freed.add(1, Relaxed);
 }
 
 /// Retires the add-on container of an inode whose teardown has begun.
@@ -588,6 +679,16 @@ pub extern "C" fn inode_addons_cache_init() {
         // Cannot happen with `SLAB_PANIC`, which panics in C; keep the error visible anyway.
         Err(e) => pr_err!("cannot create the cache: {e:?}\n"),
     }
+    // Not accounted either, like `file_lock_ctx`, the cache of the lock contexts it replaces.
+    #[cfg(CONFIG_FILE_LOCKING)]
+    match KmemCache::new(c"inode_addons_flctx", flags) {
+        Ok(cache) => {
+            if !FLCTX_CACHE.populate(cache) {
+                pr_warn!("lock context cache initialised twice\n");
+            }
+        }
+        Err(e) => pr_err!("cannot create the lock context cache: {e:?}\n"),
+    }
 }
 
 /// Copies the cache counters into `stats`.
@@ -621,23 +722,39 @@ mod tests {
     #[test]
     fn cache_exists_after_boot() {
         assert!(CACHE.as_ref().is_some());
+        #[cfg(CONFIG_FILE_LOCKING)]
+        assert!(FLCTX_CACHE.as_ref().is_some());
     }
 
     #[test]
-    fn nolock_alloc_is_zeroed() {
-        // `cache_exists_after_boot` reports a missing cache.
-        let Some(cache) = CACHE.as_ref() else {
+    fn nolock_alloc_is_empty() {
+        // `kmem_cache_alloc_nolock()` may fail even with memory to spare (a trylock lost);
+        // nothing to check then (`cache_exists_after_boot` reports a missing cache).
+        if let Some(p) = Source::NoLock.alloc() {
+            // SAFETY: `p` was just allocated and initialised, is not shared, and is freed after
+            // the last use of the reference.
+            assert_eq!(unsafe { Container::from_raw(p.as_ptr()) }.members(), 0);
+            // SAFETY: `p` came from `Source::NoLock.alloc()`, was never published and is not used
+            // afterwards.
+            unsafe { Source::NoLock.free(p) };
+        }
+    }
+
+    #[cfg(CONFIG_FILE_LOCKING)]
+    #[test]
+    fn lock_context_container_carries_its_context() {
+        let Some(p) = Source::LockContext.alloc() else {
             return;
         };
-        // `kmem_cache_alloc_nolock()` may fail even with memory to spare (a trylock lost);
-        // nothing to check then.
-        if let Some(p) = Source::NoLock.alloc(cache) {
-            // SAFETY: `p` was just allocated with `__GFP_ZERO`, is not shared, and is freed
-            // after the last use of the reference.
-            assert_eq!(unsafe { Container::from_raw(p.as_ptr()) }.members(), 0);
-            // SAFETY: `p` came from `Source::NoLock.alloc(cache)`, was never published and is not
-            // used afterwards.
-            unsafe { Source::NoLock.free(cache, p) };
-        }
+        let lc = p.as_ptr().cast::<LockContainer>();
+        // SAFETY: `p` was just allocated and initialised, is not shared, and is freed after the
+        // last use of the reference.
+        let members = unsafe { Container::from_raw(p.as_ptr()) }.members();
+        assert_eq!(members, bindings::inode_addons_bits_INODE_ADDONS_FLCTX);
+        // SAFETY: `p` is valid, see above; only addresses are compared.
+        assert_eq!(unsafe { (*p.as_ptr()).i_flctx }, unsafe { &raw mut (*lc).flctx });
+        // SAFETY: `p` came from `Source::LockContext.alloc()`, was never published and is not
+        // used afterwards.
+        unsafe { Source::LockContext.free(p) };
     }
 }

@@ -64,6 +64,17 @@ static struct inode_addons_stats settled_stats(void)
 	return stats();
 }
 
+/* What inode_addons_present() says about @inode, as the kfunc would. */
+static u32 present(struct inode *inode)
+{
+	u32 bits;
+
+	rcu_read_lock();
+	bits = inode_addons_present(inode);
+	rcu_read_unlock();
+	return bits;
+}
+
 /* A fresh inode has no container; the first get creates it, the next reuses it. */
 static void addons_lazy_test(struct kunit *test)
 {
@@ -161,11 +172,8 @@ static void addons_nolock_test(struct kunit *test)
 	struct inode *inode = fresh_inode(test), *other;
 	struct inode_addons *a, *b;
 	unsigned long flags;
-	u32 bits;
 
-	rcu_read_lock();
-	KUNIT_EXPECT_EQ(test, inode_addons_present(inode), 0);
-	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, present(inode), 0);
 
 	local_irq_save(flags);
 	a = inode_addons_get_gfp(inode, 0);	/* no gfp: the nolock variant */
@@ -181,10 +189,7 @@ static void addons_nolock_test(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), a);
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_nolock(inode), a);
 
-	rcu_read_lock();
-	bits = inode_addons_present(inode);
-	rcu_read_unlock();
-	KUNIT_EXPECT_EQ(test, bits, (u32)INODE_ADDONS_CONTAINER);
+	KUNIT_EXPECT_EQ(test, present(inode), (u32)INODE_ADDONS_CONTAINER);
 
 	other = fresh_inode(test);
 	b = inode_addons_get(other);
@@ -388,9 +393,7 @@ static void addons_refused_after_teardown_test(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_gfp(inode, NOWAIT), ERR_PTR(-ESTALE));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get_nolock(inode), ERR_PTR(-ESTALE));
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons(inode), dead);
-	rcu_read_lock();
-	KUNIT_EXPECT_EQ(test, inode_addons_present(inode), 0);
-	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, present(inode), 0);
 	after = stats();
 	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated + 1);
 	KUNIT_EXPECT_EQ(test, after.refused, before.refused + 3);
@@ -503,20 +506,41 @@ static void addons_get_gfp_honours_flags_test(struct kunit *test)
 	tracepoint_synchronize_unregister();
 }
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * Makes the next @times container allocations fail, whatever task makes
+ * them, quietly; returns the settings for fail_addons_restore().
+ */
+static struct fault_attr fail_addons_arm(int times)
+{
+	struct fault_attr saved = fail_inode_addons;
+
+	fail_inode_addons.probability = 100;
+	fail_inode_addons.interval = 1;
+	fail_inode_addons.task_filter = false;
+	fail_inode_addons.verbose = 0;
+	atomic_set(&fail_inode_addons.times, times);
+	return saved;
+}
+
+static void fail_addons_restore(const struct fault_attr *saved)
+{
+	fail_inode_addons.probability = saved->probability;
+	fail_inode_addons.interval = saved->interval;
+	fail_inode_addons.task_filter = saved->task_filter;
+	fail_inode_addons.verbose = saved->verbose;
+	atomic_set(&fail_inode_addons.times, atomic_read(&saved->times));
+}
+#endif
+
 /* An allocation failure returns -ENOMEM, publishes nothing and leaks nothing. */
 static void addons_alloc_failure_test(struct kunit *test)
 {
 #ifdef CONFIG_FAULT_INJECTION
 	struct inode *inode = fresh_inode(test);
 	struct inode_addons_stats before, after;
-	struct fault_attr saved = fail_inode_addons;
+	struct fault_attr saved = fail_addons_arm(2);
 	struct inode_addons *a;
-
-	fail_inode_addons.probability = 100;
-	fail_inode_addons.interval = 1;
-	fail_inode_addons.task_filter = false;
-	fail_inode_addons.verbose = 0;
-	atomic_set(&fail_inode_addons.times, 2);
 
 	before = stats();
 	KUNIT_EXPECT_PTR_EQ(test, inode_addons_get(inode), ERR_PTR(-ENOMEM));
@@ -528,11 +552,7 @@ static void addons_alloc_failure_test(struct kunit *test)
 
 	/* The fault budget is spent: the next call succeeds. */
 	a = inode_addons_get(inode);
-	fail_inode_addons.probability = saved.probability;
-	fail_inode_addons.interval = saved.interval;
-	fail_inode_addons.task_filter = saved.task_filter;
-	fail_inode_addons.verbose = saved.verbose;
-	atomic_set(&fail_inode_addons.times, atomic_read(&saved.times));
+	fail_addons_restore(&saved);
 	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(a));
 	iput(inode);
 #else
@@ -558,6 +578,27 @@ static const struct fsnotify_ops share_fsnotify_ops = {
 	.handle_inode_event = share_handle_event,
 	.free_mark = share_free_mark,
 };
+
+/* A POSIX lock of @type over the whole file, owned by @owner. */
+static void posix_lock_init(struct file_lock *fl, void *owner, int type)
+{
+	locks_init_lock(fl);
+	fl->c.flc_flags = FL_POSIX;
+	fl->c.flc_type = type;
+	fl->c.flc_owner = owner;
+	fl->c.flc_pid = current->tgid;
+	fl->fl_start = 0;
+	fl->fl_end = OFFSET_MAX;
+}
+
+/* Drops the POSIX locks of @owner on @inode. */
+static int posix_unlock(struct inode *inode, void *owner)
+{
+	struct file_lock unlock;
+
+	posix_lock_init(&unlock, owner, F_UNLCK);
+	return locks_lock_inode_wait(inode, &unlock);
+}
 
 struct share_work {
 	struct inode *inode;
@@ -607,7 +648,6 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 		DECLARE_COMPLETION_ONSTACK(start);
 		struct share_work lw = {}, mw = {};
 		struct inode_addons *a;
-		struct file_lock unlock;
 
 		lw.inode = fresh_inode(test);
 		mw.inode = lw.inode;
@@ -615,13 +655,7 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 		mw.start = &start;
 		init_completion(&lw.done);
 		init_completion(&mw.done);
-		locks_init_lock(&lw.lock);
-		lw.lock.c.flc_flags = FL_POSIX;
-		lw.lock.c.flc_type = F_WRLCK;
-		lw.lock.c.flc_owner = &lw;
-		lw.lock.c.flc_pid = current->tgid;
-		lw.lock.fl_start = 0;
-		lw.lock.fl_end = OFFSET_MAX;
+		posix_lock_init(&lw.lock, &lw, F_WRLCK);
 		mw.mark = kzalloc_obj(*mw.mark, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, mw.mark);
 		fsnotify_init_mark(mw.mark, group);
@@ -641,14 +675,7 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 		    locks_inode_context(lw.inode) == a->i_flctx)
 			shared++;
 
-		locks_init_lock(&unlock);
-		unlock.c.flc_flags = FL_POSIX;
-		unlock.c.flc_type = F_UNLCK;
-		unlock.c.flc_owner = &lw;
-		unlock.c.flc_pid = current->tgid;
-		unlock.fl_start = 0;
-		unlock.fl_end = OFFSET_MAX;
-		KUNIT_EXPECT_EQ(test, locks_lock_inode_wait(lw.inode, &unlock), 0);
+		KUNIT_EXPECT_EQ(test, posix_unlock(lw.inode, &lw), 0);
 		locks_release_private(&lw.lock);
 		if (!mw.err)
 			fsnotify_destroy_mark(mw.mark, group);
@@ -668,6 +695,169 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 	kunit_info(test, "%u inodes: %llu containers allocated, %llu races lost\n",
 		   SHARE_INODES, after.allocated - before.allocated,
 		   after.races_lost - before.races_lost);
+}
+
+/*
+ * The first lock on an inode without a container makes one allocation: the
+ * container, and right after it the lock context it points to, which goes
+ * with the container.  On an inode whose container exists without one, the
+ * context is allocated on its own, as before, and freed with the inode.
+ */
+static void addons_flctx_test(struct kunit *test)
+{
+	struct inode *fresh = fresh_inode(test), *had = fresh_inode(test);
+	struct inode_addons_stats before, after;
+	struct file_lock fl, other;
+	struct inode_addons *a;
+	int owner, owner2;
+
+	before = settled_stats();
+	posix_lock_init(&fl, &owner, F_WRLCK);
+	KUNIT_ASSERT_EQ(test, locks_lock_inode_wait(fresh, &fl), 0);
+	a = inode_addons(fresh);
+	KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+	KUNIT_EXPECT_PTR_EQ(test, a->i_flctx, inode_addons_flctx(a));
+	KUNIT_EXPECT_PTR_EQ(test, locks_inode_context(fresh), a->i_flctx);
+	KUNIT_EXPECT_EQ(test, present(fresh), (u32)(INODE_ADDONS_CONTAINER | INODE_ADDONS_FLCTX));
+	/* The context is the one in use: another owner's lock conflicts. */
+	posix_lock_init(&other, &owner2, F_WRLCK);
+	KUNIT_EXPECT_EQ(test, locks_lock_inode_wait(fresh, &other), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, posix_unlock(fresh, &owner), 0);
+	KUNIT_EXPECT_EQ(test, locks_lock_inode_wait(fresh, &other), 0);
+	KUNIT_EXPECT_EQ(test, posix_unlock(fresh, &owner2), 0);
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.allocated - before.allocated, 1ULL);
+
+	a = inode_addons_get(had);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	KUNIT_ASSERT_EQ(test, locks_lock_inode_wait(had, &fl), 0);
+	KUNIT_EXPECT_NOT_NULL(test, a->i_flctx);
+	KUNIT_EXPECT_PTR_NE(test, a->i_flctx, inode_addons_flctx(a));
+	KUNIT_EXPECT_PTR_EQ(test, locks_inode_context(had), a->i_flctx);
+	KUNIT_EXPECT_EQ(test, posix_unlock(had, &owner), 0);
+	locks_release_private(&fl);
+	locks_release_private(&other);
+
+	/* A context freed on its own while it came with its container, or
+	 * the other way round, is a KASAN report or a kmemleak one. */
+	iput(fresh);
+	iput(had);
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_EQ(test, after.allocated - before.allocated, 2ULL);
+	KUNIT_EXPECT_EQ(test, after.freed - before.freed, 2ULL);
+}
+
+#define FLCTX_RACE_INODES	200
+
+struct flctx_race {
+	struct inode *inode;
+	struct completion *start;
+	struct completion done;
+	struct file_lock lock;
+	int err;
+};
+
+static int flctx_race_fn(void *data)
+{
+	struct flctx_race *w = data;
+
+	wait_for_completion(w->start);
+	w->err = locks_lock_inode_wait(w->inode, &w->lock);
+	complete(&w->done);
+	return 0;
+}
+
+/*
+ * Two tasks released together take the first lock (a shared one each) of
+ * the same fresh inode: one container is published, and its lock context
+ * serves both; the container that lost the race is freed at once, its
+ * context unused.
+ */
+static void addons_flctx_race_test(struct kunit *test)
+{
+	struct inode_addons_stats before, after;
+	unsigned int i, j, shared = 0;
+
+	before = settled_stats();
+	for (i = 0; i < FLCTX_RACE_INODES; i++) {
+		DECLARE_COMPLETION_ONSTACK(start);
+		struct inode *inode = fresh_inode(test);
+		struct flctx_race w[2] = {};
+		struct inode_addons *a;
+
+		for (j = 0; j < ARRAY_SIZE(w); j++) {
+			w[j].inode = inode;
+			w[j].start = &start;
+			init_completion(&w[j].done);
+			posix_lock_init(&w[j].lock, &w[j], F_RDLCK);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(flctx_race_fn, &w[j],
+								    "addons_flctx%u", j)));
+		}
+		complete_all(&start);
+		for (j = 0; j < ARRAY_SIZE(w); j++) {
+			wait_for_completion(&w[j].done);
+			KUNIT_EXPECT_EQ(test, w[j].err, 0);
+		}
+		a = inode_addons(inode);
+		KUNIT_ASSERT_FALSE(test, IS_ERR_OR_NULL(a));
+		if (a->i_flctx == inode_addons_flctx(a) &&
+		    locks_inode_context(inode) == a->i_flctx &&
+		    list_count_nodes(&a->i_flctx->flc_posix) == ARRAY_SIZE(w))
+			shared++;
+		for (j = 0; j < ARRAY_SIZE(w); j++) {
+			KUNIT_EXPECT_EQ(test, posix_unlock(inode, &w[j]), 0);
+			locks_release_private(&w[j].lock);
+		}
+		iput(inode);
+	}
+	KUNIT_EXPECT_EQ(test, shared, FLCTX_RACE_INODES);
+
+	rcu_barrier();
+	after = stats();
+	/* One container per inode, all of them freed with their inodes. */
+	KUNIT_EXPECT_EQ(test, (after.allocated - before.allocated) -
+			      (after.races_lost - before.races_lost), (u64)FLCTX_RACE_INODES);
+	KUNIT_EXPECT_EQ(test, after.allocated - before.allocated,
+			after.freed - before.freed);
+	kunit_info(test, "%u inodes: %llu containers allocated, %llu races lost\n",
+		   FLCTX_RACE_INODES, after.allocated - before.allocated,
+		   after.races_lost - before.races_lost);
+}
+
+/*
+ * The first lock fails with -ENOMEM when its container cannot be
+ * allocated, and leaves nothing behind; the next lock works.
+ */
+static void addons_flctx_enomem_test(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	struct inode *inode = fresh_inode(test);
+	struct inode_addons_stats before, after;
+	struct fault_attr saved;
+	struct file_lock fl;
+	int err;
+
+	posix_lock_init(&fl, &fl, F_WRLCK);
+	before = stats();
+	saved = fail_addons_arm(1);
+	err = locks_lock_inode_wait(inode, &fl);
+	fail_addons_restore(&saved);
+	after = stats();
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_NULL(test, inode_addons(inode));
+	KUNIT_EXPECT_NULL(test, locks_inode_context(inode));
+	KUNIT_EXPECT_EQ(test, after.failed - before.failed, 1ULL);
+	KUNIT_EXPECT_EQ(test, after.allocated, before.allocated);
+
+	KUNIT_EXPECT_EQ(test, locks_lock_inode_wait(inode, &fl), 0);
+	KUNIT_EXPECT_NOT_NULL(test, locks_inode_context(inode));
+	KUNIT_EXPECT_EQ(test, posix_unlock(inode, &fl), 0);
+	locks_release_private(&fl);
+	iput(inode);
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+#endif
 }
 
 static int addons_test_init(struct kunit *test)
@@ -742,16 +932,6 @@ static int cdev_test_open_close(struct cdev_test *t, struct inode *inode,
 	return 0;
 }
 
-static u32 present(struct inode *inode)
-{
-	u32 bits;
-
-	rcu_read_lock();
-	bits = inode_addons_present(inode);
-	rcu_read_unlock();
-	return bits;
-}
-
 /*
  * A character device inode's entry on its cdev's list lives in the
  * container: the first open creates both, a second open reuses them, and
@@ -792,24 +972,16 @@ static void addons_cdev_test(struct kunit *test)
 static void addons_cdev_open_enomem_test(struct kunit *test)
 {
 #ifdef CONFIG_FAULT_INJECTION
-	struct fault_attr saved = fail_inode_addons;
+	struct fault_attr saved;
 	struct inode *inode;
 	struct cdev_test t;
 	int err;
 
 	cdev_test_start(test, &t);
 	inode = cdev_test_inode(test, &t);
-	fail_inode_addons.probability = 100;
-	fail_inode_addons.interval = 1;
-	fail_inode_addons.task_filter = false;
-	fail_inode_addons.verbose = 0;
-	atomic_set(&fail_inode_addons.times, 1);
+	saved = fail_addons_arm(1);
 	err = cdev_test_open_close(&t, inode, t.file);
-	fail_inode_addons.probability = saved.probability;
-	fail_inode_addons.interval = saved.interval;
-	fail_inode_addons.task_filter = saved.task_filter;
-	fail_inode_addons.verbose = saved.verbose;
-	atomic_set(&fail_inode_addons.times, atomic_read(&saved.times));
+	fail_addons_restore(&saved);
 
 	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
 	KUNIT_EXPECT_NULL(test, inode->i_cdev);
@@ -946,6 +1118,9 @@ static struct kunit_case inode_addons_test_cases[] = {
 	KUNIT_CASE(addons_get_gfp_honours_flags_test),
 	KUNIT_CASE(addons_alloc_failure_test),
 	KUNIT_CASE(addons_lock_and_mark_share_test),
+	KUNIT_CASE(addons_flctx_test),
+	KUNIT_CASE_SLOW(addons_flctx_race_test),
+	KUNIT_CASE(addons_flctx_enomem_test),
 	KUNIT_CASE(addons_cdev_test),
 	KUNIT_CASE(addons_cdev_open_enomem_test),
 	KUNIT_CASE(addons_cdev_race_test),
