@@ -752,7 +752,8 @@ mod tests {
         let members = unsafe { Container::from_raw(p.as_ptr()) }.members();
         assert_eq!(members, bindings::inode_addons_bits_INODE_ADDONS_FLCTX);
         // SAFETY: `p` is valid, see above; only addresses are compared.
-        assert_eq!(unsafe { (*p.as_ptr()).i_flctx }, unsafe { &raw mut (*lc).flctx });
+        let (flctx, own) = unsafe { ((*p.as_ptr()).i_flctx, &raw mut (*lc).flctx) };
+        assert_eq!(flctx, own);
         // SAFETY: `p` came from `Source::LockContext.alloc()`, was never published and is not
         // used afterwards.
         unsafe { Source::LockContext.free(p) };

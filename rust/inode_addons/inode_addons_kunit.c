@@ -738,8 +738,10 @@ static void addons_flctx_test(struct kunit *test)
 	locks_release_private(&fl);
 	locks_release_private(&other);
 
-	/* A context freed on its own while it came with its container, or
-	 * the other way round, is a KASAN report or a kmemleak one. */
+	/*
+	 * A context freed on its own while it came with its container, or
+	 * the other way round, is a KASAN report or a kmemleak one.
+	 */
 	iput(fresh);
 	iput(had);
 	rcu_barrier();
