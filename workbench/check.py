@@ -245,11 +245,13 @@ def cmd_excerpt(a):
     return 0
 
 
-# tools/testing/selftests/futex/functional programs that tests/25-futex.sh
-# runs (it names them too, and says why not the others): the basic
-# operations and shared futexes.
-FUTEX_SELFTESTS = ("futex_wait", "futex_wait_private_mapped_file", "futex_wait_wouldblock",
-                   "futex_wait_timeout", "futex_wait_uninitialized_heap")
+def futex_selftests(script):
+    """The tools/testing/selftests/futex/functional programs that
+    tests/25-futex.sh runs: its futex_progs= list (it says why not the others)."""
+    m = re.search(r'^futex_progs="([^"]*)"$', open(script).read(), re.M)
+    if not m:
+        sys.exit("check.py: no futex_progs= line in %s" % script)
+    return m.group(1).split()
 
 
 def cmd_boot(a):
@@ -289,7 +291,7 @@ def cmd_boot(a):
     if wanted("25-futex"):
         os.makedirs(futex_dir, exist_ok=True)
         fsrc = os.path.join(build_dir, "linux/tools/testing/selftests/futex")
-        for t in FUTEX_SELFTESTS:
+        for t in futex_selftests(os.path.join(src, "tests/25-futex.sh")):
             subprocess.run(["gcc", "-O2", "-Wall", "-pthread", "-D_FILE_OFFSET_BITS=64",
                             "-D_TIME_BITS=64", "-D_GNU_SOURCE", "-I", os.path.join(fsrc, "include"),
                             "-I", os.path.join(fsrc, ".."), "-o", os.path.join(futex_dir, t),

@@ -49,9 +49,12 @@ with_test_filesystems futex_suite
 # delays (a 10 ms usleep() before the wake, timeouts of a few seconds for
 # eight threads), which a TCG guest running the debug kernel misses with or
 # without the container; futex_requeue_pi* and the NUMA tests, minutes long.
+# The host builds the programs that futex_progs names (workbench/check.py
+# reads it).
+futex_progs="futex_wait futex_wait_private_mapped_file futex_wait_wouldblock
+	futex_wait_timeout futex_wait_uninitialized_heap"
 cd "$TMPDIR" || nok futex-selftests/cd "no $TMPDIR"
-for futex_prog in futex_wait futex_wait_private_mapped_file futex_wait_wouldblock \
-	futex_wait_timeout futex_wait_uninitialized_heap; do
+for futex_prog in $futex_progs; do
 	if [ -x "${FUTEX_SELFTESTS:-}/$futex_prog" ]; then
 		run "futex-selftests/$futex_prog" "$FUTEX_SELFTESTS/$futex_prog"
 	else
