@@ -6,8 +6,8 @@
 # configs/bench.config (DWARF, no debug set), runs census-workload.sh, then
 # census.py under drgn in the guest.  Writes build/census/<kernel>.{txt,json}.
 #
-# Environment: CENSUS_KERNELS (default "pristine patched"), the same names
-# as make bench's, whose kernels it builds (or reuses) in the same places.
+# Environment: CENSUS_KERNELS (default "pristine patched"), names of make
+# bench's kernels (workbench/bench/kernels.sh), built or reused in place.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -22,14 +22,11 @@ python3 -c 'import drgn' 2>/dev/null ||
 
 export CONFIG_FRAGMENT=$TOP/configs/bench.config
 export REQUIRE="CONFIG_RUST CONFIG_DEBUG_INFO_BTF CONFIG_PROC_KCORE"
+here=$TOP/workbench/bench
+. "$here/kernels.sh"
 for k in "${kernels[@]}"; do
-	case $k in
-	pristine) dir=$BUILD_DIR/out-pristine-bench
-		  OUT_SUFFIX=-bench bash "$TOP/workbench/build.sh" pristine >/dev/null ;;
-	patched)  dir=$BUILD_DIR/out-y-bench
-		  OUT_SUFFIX=-bench bash "$TOP/workbench/build.sh" y >/dev/null ;;
-	*) die "census: unknown kernel '$k' (pristine or patched)" ;;
-	esac
+	build_kernel "$k"
+	dir=$(out_dir "$k")
 	rm -f "$out/$k.json" "$out/$k.txt"
 	RUN_TIMEOUT=${CENSUS_TIMEOUT:-1800} bash "$TOP/workbench/run.sh" \
 		"$dir/arch/x86/boot/bzImage" \

@@ -32,43 +32,7 @@ step() { echo "bench: [$(( (SECONDS - t_start) / 60 )) min] $*" >&2; }
 export CONFIG_FRAGMENT=$TOP/configs/bench.config
 export REQUIRE="CONFIG_RUST CONFIG_DEBUG_INFO_BTF CONFIG_BPF_SYSCALL CONFIG_XFS_FS CONFIG_BTRFS_FS"
 
-# The one-pointer tree: the patched tree plus one patch, assembled in a
-# hard-linked staging copy (patch(1) writes new files, so build/linux is
-# not touched) and synchronised by content, as apply.sh does, so that a
-# rebuild after a change to the series stays incremental.
-onepointer_tree() {
-	local tree=$BUILD_DIR/linux-onepointer stage=$BUILD_DIR/linux-onepointer.stage stamp
-	stamp=$(cat "$SRC/.inode-addons-stamp" "$here/one-pointer.patch" | sha256sum | cut -d' ' -f1)
-	if [ "$(cat "$tree/.bench-stamp" 2>/dev/null)" != "$stamp" ]; then
-		rm -rf "$stage"
-		cp -al "$SRC" "$stage"
-		patch -s -d "$stage" -p1 --no-backup-if-mismatch < "$here/one-pointer.patch" ||
-			die "one-pointer.patch does not apply to $SRC"
-		mkdir -p "$tree"
-		rsync -rlc --delete --exclude=/.bench-stamp "$stage/" "$tree/"
-		rm -rf "$stage"
-		echo "$stamp" > "$tree/.bench-stamp"
-	fi
-	echo "$tree"
-}
-
-out_dir() {
-	case $1 in
-	pristine)   echo "$BUILD_DIR/out-pristine-bench" ;;
-	patched)    echo "$BUILD_DIR/out-y-bench" ;;
-	onepointer) echo "$BUILD_DIR/out-y-bench-onepointer" ;;
-	esac
-}
-
-build_kernel() {
-	case $1 in
-	pristine)   OUT_SUFFIX=-bench bash "$TOP/workbench/build.sh" pristine ;;
-	patched)    OUT_SUFFIX=-bench bash "$TOP/workbench/build.sh" y ;;
-	onepointer) SRC_TREE=$(onepointer_tree) OUT_SUFFIX=-bench-onepointer \
-			bash "$TOP/workbench/build.sh" y ;;
-	*)          die "unknown kernel '$1' in BENCH_KERNELS" ;;
-	esac >/dev/null
-}
+. "$here/kernels.sh"
 
 # 1. Kernels and, for each, the runner compiled against its BTF.
 for k in "${kernels[@]}"; do
