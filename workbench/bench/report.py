@@ -495,7 +495,8 @@ class Report:
                          ", ".join(better) + ".")
         if worse:
             self.verdict(False, "patched/pristine instructions: " + ", ".join(worse) +
-                         " (the first lock of an inode also allocates its container).")
+                         " (the first lock of a fresh inode also makes its container, "
+                         "with the lock context inside).")
 
     # ------------------------------------------------------------ P4
     def part_scale(self):
@@ -564,6 +565,7 @@ class Report:
             p0, y0 = per[("pristine", "0")], per[("patched", "0")]
             p1, y1 = per[("pristine", "1")], per[("patched", "1")]
             p100, y100 = per[("pristine", "100")], per[("patched", "100")]
+            csize = self.sizes.get("bench-patched", {}).get("inode_addons", 56)
             why = (f" (no BPF LSM blob: lsm_inode_cache {lsm[1]} B per inode on pristine)"
                    if lsm else "")
             self.verdict(y0 < p0, f"slab memory of {n} cached tmpfs files: {p0:.0f} → "
@@ -573,10 +575,11 @@ class Report:
                 if ("onepointer", "100") in per else ""
             self.verdict(y100 <= p100, f"with BPF storage on every file: {p100:.0f} → "
                          f"{y100:.0f} bytes per file ({fmt_pct(pct(y100, p100))}){o}: "
-                         "each file gets a 40-byte container (its own cache, through "
-                         "kmem_cache_alloc_nolock()) where pristine has a 24-byte BPF "
-                         "LSM blob; that difference is the 16 bytes struct inode "
-                         "saves; section 7 takes the rest apart, cache by cache.")
+                         f"each file gets a {csize}-byte container (its own cache, "
+                         "through kmem_cache_alloc_nolock()), on top of what every inode "
+                         "has, where pristine's storage pointer sits in the LSM blob that "
+                         "every inode has anyway; section 7 takes the rest apart, cache "
+                         "by cache.")
 
     # ------------------------------------------------------------ P5
     def part_race(self):
