@@ -600,6 +600,28 @@ static int posix_unlock(struct inode *inode, void *owner)
 	return locks_lock_inode_wait(inode, &unlock);
 }
 
+/*
+ * After @n inodes made since @before, each of which got a container,
+ * racing or not, and was evicted: one container was published per inode
+ * (every other one lost a race), and every one was freed.
+ */
+static void expect_one_container_each(struct kunit *test,
+				      const struct inode_addons_stats *before,
+				      unsigned int n)
+{
+	struct inode_addons_stats after;
+
+	rcu_barrier();
+	after = stats();
+	KUNIT_EXPECT_EQ(test, (after.allocated - before->allocated) -
+			      (after.races_lost - before->races_lost), (u64)n);
+	KUNIT_EXPECT_EQ(test, after.allocated - before->allocated,
+			after.freed - before->freed);
+	kunit_info(test, "%u inodes: %llu containers allocated, %llu races lost\n",
+		   n, after.allocated - before->allocated,
+		   after.races_lost - before->races_lost);
+}
+
 struct share_work {
 	struct inode *inode;
 	struct fsnotify_group *group;
@@ -636,7 +658,7 @@ static int share_mark_fn(void *data)
  */
 static void addons_lock_and_mark_share_test(struct kunit *test)
 {
-	struct inode_addons_stats before, after;
+	struct inode_addons_stats before;
 	struct fsnotify_group *group;
 	unsigned int i, shared = 0;
 
@@ -685,16 +707,7 @@ static void addons_lock_and_mark_share_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shared, SHARE_INODES);
 
 	fsnotify_put_group(group);
-	rcu_barrier();
-	after = stats();
-	/* One container per inode, all of them freed with their inodes. */
-	KUNIT_EXPECT_EQ(test, (after.allocated - before.allocated) -
-			      (after.races_lost - before.races_lost), (u64)SHARE_INODES);
-	KUNIT_EXPECT_EQ(test, after.allocated - before.allocated,
-			after.freed - before.freed);
-	kunit_info(test, "%u inodes: %llu containers allocated, %llu races lost\n",
-		   SHARE_INODES, after.allocated - before.allocated,
-		   after.races_lost - before.races_lost);
+	expect_one_container_each(test, &before, SHARE_INODES);
 }
 
 /*
@@ -778,7 +791,7 @@ static int flctx_race_fn(void *data)
  */
 static void addons_flctx_race_test(struct kunit *test)
 {
-	struct inode_addons_stats before, after;
+	struct inode_addons_stats before;
 	unsigned int i, j, shared = 0;
 
 	before = settled_stats();
@@ -814,17 +827,7 @@ static void addons_flctx_race_test(struct kunit *test)
 		iput(inode);
 	}
 	KUNIT_EXPECT_EQ(test, shared, FLCTX_RACE_INODES);
-
-	rcu_barrier();
-	after = stats();
-	/* One container per inode, all of them freed with their inodes. */
-	KUNIT_EXPECT_EQ(test, (after.allocated - before.allocated) -
-			      (after.races_lost - before.races_lost), (u64)FLCTX_RACE_INODES);
-	KUNIT_EXPECT_EQ(test, after.allocated - before.allocated,
-			after.freed - before.freed);
-	kunit_info(test, "%u inodes: %llu containers allocated, %llu races lost\n",
-		   FLCTX_RACE_INODES, after.allocated - before.allocated,
-		   after.races_lost - before.races_lost);
+	expect_one_container_each(test, &before, FLCTX_RACE_INODES);
 }
 
 /*
