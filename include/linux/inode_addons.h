@@ -63,9 +63,10 @@ struct cdev_inode;
  *   configured out costs nothing.
  * - type and member: the member of struct inode_addons.  It must be one
  *   machine word (a pointer, or a counter of the word's size), all-zero
- *   while the add-on is unused: a new container is zeroed, the dead one
- *   is all-zero, and inode_addons_members() reports a member in use when
- *   any of its bytes is not zero.
+ *   while the add-on is unused: a new container has every member zero
+ *   (but the lock context that one made by a lock comes with), the dead
+ *   one is all-zero, and inode_addons_members() reports a member in use
+ *   when any of its bytes is not zero.
  *
  * The members:
  *
@@ -230,8 +231,9 @@ extern struct fault_attr fail_inode_addons;
  *
  * Lockless.  The acquire pairs with the fully ordered cmpxchg that
  * publishes the container in inode_addons_get(): whoever sees the pointer
- * sees it zeroed.  Members are read with the subsystem's own rules
- * (READ_ONCE/rcu_dereference/smp_load_acquire).
+ * sees its members as they were initialised, or later.  Members are read
+ * with the subsystem's own rules (READ_ONCE/rcu_dereference/
+ * smp_load_acquire).
  *
  * Return: the container of @inode; NULL if none was ever created; once
  * teardown has begun, a shared container whose members are all NULL.

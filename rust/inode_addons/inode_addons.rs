@@ -88,8 +88,9 @@ fn dead() -> *mut Addons {
 ///
 /// # Invariants
 ///
-/// Wraps a writable `struct inode_addons` that was zeroed and then published in an inode's slot
-/// with a fully ordered `cmpxchg`, or (in tests) a zeroed one that nothing else can see; never
+/// Wraps a writable `struct inode_addons` that was initialised by `Source::alloc()` and then
+/// published in an inode's slot with a fully ordered `cmpxchg`, or (in tests) one just initialised
+/// that nothing else can see; never
 /// [`DEAD`], which is read-only. It stays allocated for the lifetime of the reference: it is
 /// freed an RCU grace period after it was retired, so the borrow is tied to an RCU read-side
 /// critical section, to what keeps the inode from being torn down, or to the retirement that
@@ -146,7 +147,7 @@ impl<'a> Slot<'a> {
     /// keeps a container retired meanwhile allocated for as long as the result is used.
     fn load(inode: &Inode, _rcu: &'a rcu::Guard) -> Self {
         // Pairs with the publishing `cmpxchg` in `get()`: the container's members read through
-        // the result are at least as recent as the zeroes it was published with.
+        // the result are at least as recent as the values it was published with.
         // SAFETY: Only loads from the slot.
         let p = unsafe { inode.addons_slot() }.load(Acquire);
         if p.is_null() {
@@ -182,7 +183,7 @@ const _: () = assert!(core::mem::offset_of!(LockContainer, flctx) == size_of::<A
 #[cfg(CONFIG_FILE_LOCKING)]
 static FLCTX_CACHE: SetOnce<KmemCache<LockContainer>> = SetOnce::new();
 
-/// A container with every member unused, as published: all-zero.
+/// A container with every member unused: all-zero.
 const EMPTY: Addons = {
     // SAFETY: All-zero is a valid `struct inode_addons`: null pointers, zero counters and an
     // unused `rcu_head`.
@@ -327,13 +328,13 @@ impl Source {
 /// that variant only, on the first use of a lock, a mark or BPF storage on the inode.
 #[inline(always)]
 fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
-    // SAFETY: This function stores into the slot only a zeroed container it allocated, with a
-    // fully ordered `cmpxchg` on `NULL`, and frees it at once if that fails (it was never
+    // SAFETY: This function stores into the slot only a container it allocated and initialised,
+    // with a fully ordered `cmpxchg` on `NULL`, and frees it at once if that fails (it was never
     // published).
     let slot = unsafe { inode.addons_slot() };
 
     // Pairs with the fully ordered `cmpxchg` below (and the one of a concurrent caller): a
-    // container observed here was zeroed before it was published.
+    // container observed here was initialised before it was published.
     let cur = slot.load(Acquire);
     if cur == dead() {
         STATS.refused.add(1, Relaxed);
@@ -370,7 +371,7 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
         }
     }
 
-    // Full ordering publishes the zeroed container: pairs with the acquire loads above and in
+    // Full ordering publishes the initialised container: pairs with the acquire loads above and in
     // `inode_addons()` (C). It also orders against `inode_addons_destroy()`'s `xchg`: once that
     // has run, this `cmpxchg` fails and sees `DEAD`, so nothing is created after teardown.
     match slot.cmpxchg(null_mut(), new.as_ptr(), Full) {
@@ -393,7 +394,7 @@ fn get(inode: &Inode, source: Source) -> Result<NonNull<Addons>, GetError> {
             unsafe { source.free(new) };
             STATS.freed.add(1, Relaxed);
             STATS.races_lost.add(1, Relaxed);
-            // A failed `cmpxchg` is unordered: re-read with acquire to see the winner's zeroing.
+            // A failed `cmpxchg` is unordered: re-read with acquire to see the winner's members.
             let winner = slot.load(Acquire);
             if winner == dead() {
                 STATS.refused.add(1, Relaxed);
