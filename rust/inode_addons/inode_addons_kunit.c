@@ -622,9 +622,12 @@ static void expect_one_container_each(struct kunit *test,
 		   after.races_lost - before->races_lost);
 }
 
+/*
+ * A kthread's part in a race on @inode, started by @start: take @lock
+ * (share_lock_fn()) or add @mark, of its group (share_mark_fn()).
+ */
 struct share_work {
 	struct inode *inode;
-	struct fsnotify_group *group;
 	struct fsnotify_mark *mark;
 	struct file_lock lock;
 	struct completion *start;
@@ -765,24 +768,6 @@ static void addons_flctx_test(struct kunit *test)
 
 #define FLCTX_RACE_INODES	200
 
-struct flctx_race {
-	struct inode *inode;
-	struct completion *start;
-	struct completion done;
-	struct file_lock lock;
-	int err;
-};
-
-static int flctx_race_fn(void *data)
-{
-	struct flctx_race *w = data;
-
-	wait_for_completion(w->start);
-	w->err = locks_lock_inode_wait(w->inode, &w->lock);
-	complete(&w->done);
-	return 0;
-}
-
 /*
  * Two tasks released together take the first lock (a shared one each) of
  * the same fresh inode: one container is published, and its lock context
@@ -798,7 +783,7 @@ static void addons_flctx_race_test(struct kunit *test)
 	for (i = 0; i < FLCTX_RACE_INODES; i++) {
 		DECLARE_COMPLETION_ONSTACK(start);
 		struct inode *inode = fresh_inode(test);
-		struct flctx_race w[2] = {};
+		struct share_work w[2] = {};
 		struct inode_addons *a;
 
 		for (j = 0; j < ARRAY_SIZE(w); j++) {
@@ -806,7 +791,7 @@ static void addons_flctx_race_test(struct kunit *test)
 			w[j].start = &start;
 			init_completion(&w[j].done);
 			posix_lock_init(&w[j].lock, &w[j], F_RDLCK);
-			KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(flctx_race_fn, &w[j],
+			KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(share_lock_fn, &w[j],
 								    "addons_flctx%u", j)));
 		}
 		complete_all(&start);
